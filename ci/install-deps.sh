@@ -17,7 +17,7 @@ PACKAGES=(
   libpcap-dev tcpdump
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   libxxhash-dev libzstd-dev liblz4-dev zlib1g-dev libssl-dev
-  libacl1-dev libattr1-dev
+  libacl1-dev libattr1-dev nlohmann-json3-dev xxhash
   python3-pytest python3-matplotlib
   rsync openssh-server openssh-client
 )
