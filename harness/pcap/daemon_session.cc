@@ -28,7 +28,9 @@ int greeting_protocol(const std::string& g) {
   return std::atoi(g.c_str() + prefix.size());
 }
 
-bool starts_with(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
+bool starts_with(const std::string& s, std::string_view p) {
+  return s.compare(0, p.size(), p) == 0;
+}
 
 }  // namespace
 
@@ -99,7 +101,8 @@ ArgFacts arg_facts(const std::vector<std::string>& args) {
       const auto e = a.find('e');
       const std::string letters = a.substr(1, e == std::string::npos ? std::string::npos : e - 1);
       if (letters.find('z') != std::string::npos) f.compress = true;
-      if (e != std::string::npos && a.find('i', e) != std::string::npos) f.inc_recursive_allowed = true;
+      if (e != std::string::npos && a.find('i', e) != std::string::npos)
+        f.inc_recursive_allowed = true;
     }
   }
   if (f.compress_choice) f.compress = true;

@@ -20,16 +20,16 @@ struct DaemonText {
   std::string client_greeting;
   int server_protocol = 0;
   int client_protocol = 0;
-  int protocol = 0;             // the lower of the two
+  int protocol = 0;                       // the lower of the two
   std::vector<std::string> server_lines;  // every server text line after its greeting
-  std::string module;           // the client's module line ("" or "#list" for a listing)
-  std::string auth_challenge;   // from "@RSYNCD: AUTHREQD <chal>"
-  std::string auth_response;    // the client's "user digest" line
-  std::vector<std::string> args;  // client arguments, as sent
-  bool listing = false;         // module listing: no binary phase
-  bool refused = false;         // "@ERROR..." ended the session
-  size_t s2c_binary = 0;        // offset of the first binary byte, server->client
-  size_t c2s_binary = 0;        // likewise, client->server
+  std::string module;                     // the client's module line ("" or "#list" for a listing)
+  std::string auth_challenge;             // from "@RSYNCD: AUTHREQD <chal>"
+  std::string auth_response;              // the client's "user digest" line
+  std::vector<std::string> args;          // client arguments, as sent
+  bool listing = false;                   // module listing: no binary phase
+  bool refused = false;                   // "@ERROR..." ended the session
+  size_t s2c_binary = 0;                  // offset of the first binary byte, server->client
+  size_t c2s_binary = 0;                  // likewise, client->server
 };
 
 Status parse_daemon_text(ByteSpan c2s, ByteSpan s2c, DaemonText* out);
@@ -42,7 +42,7 @@ struct BinaryPrologue {
   std::string server_checksum_list, client_checksum_list;
   std::string server_compress_list, client_compress_list;
   int32_t seed = 0;
-  size_t s2c_mux = 0;  // where multiplexed data starts, server->client
+  size_t s2c_mux = 0;    // where multiplexed data starts, server->client
   size_t c2s_after = 0;  // client->server offset after its negotiation strings
 };
 
@@ -52,7 +52,7 @@ struct ArgFacts {
   bool compress = false;
   bool checksum_choice = false;
   bool compress_choice = false;
-  bool am_sender_server = false;  // "--sender": the server sends (a pull)
+  bool am_sender_server = false;       // "--sender": the server sends (a pull)
   bool inc_recursive_allowed = false;  // 'i' in the -e capability string
 };
 ArgFacts arg_facts(const std::vector<std::string>& args);

@@ -42,8 +42,9 @@ class GoldenTest : public ::testing::Test {
     fixtures_ = fs::path(shm) / ("crsync-golden-fixtures-" + std::to_string(::getpid()));
     fs::remove_all(fixtures_);
     fs::create_directories(fixtures_);
-    const std::string cmd = "/usr/bin/python3 '" + (kGolden / "fixtures/make_fixtures.py").string() +
-                            "' '" + fixtures_.string() + "' >/dev/null";
+    const std::string cmd = "/usr/bin/python3 '" +
+                            (kGolden / "fixtures/make_fixtures.py").string() + "' '" +
+                            fixtures_.string() + "' >/dev/null";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   }
   static void TearDownTestSuite() { fs::remove_all(fixtures_); }
@@ -200,7 +201,8 @@ TEST_F(GoldenTest, DeltaItemizeFirstSumHeadRecomputes) {
     ASSERT_FALSE(iflags & (wire::kItemBasisTypeFollows | wire::kItemXnameFollows));
     if (!(iflags & wire::kItemTransfer)) continue;
     ASSERT_GE(ndx, 1);
-    ASSERT_LT(static_cast<size_t>(ndx - 1), first.size()) << "ndx " << ndx << " beyond the first list";
+    ASSERT_LT(static_cast<size_t>(ndx - 1), first.size())
+        << "ndx " << ndx << " beyond the first list";
     const FileEntry& e = first[static_cast<size_t>(ndx - 1)];
     checksum::SumHead h;
     ASSERT_TRUE(wire::get_int32(r, &h.count).ok());
@@ -214,7 +216,8 @@ TEST_F(GoldenTest, DeltaItemizeFirstSumHeadRecomputes) {
       continue;
     }
     const std::string data = read_file(basis);
-    const checksum::SumHead want = checksum::sum_sizes_sqroot(static_cast<int64_t>(data.size()), {});
+    const checksum::SumHead want =
+        checksum::sum_sizes_sqroot(static_cast<int64_t>(data.size()), {});
     EXPECT_EQ(h.count, want.count) << e.name;
     EXPECT_EQ(h.blength, want.blength) << e.name;
     EXPECT_EQ(h.s2length, want.s2length) << e.name;
@@ -239,14 +242,13 @@ TEST_F(GoldenTest, DeltaItemizeFirstSumHeadRecomputes) {
   EXPECT_EQ(verified_files, 1);
 }
 
-
 // What a walk over one direction's phase-0 stream found.
 struct FileSeen {
   std::string name;
   checksum::SumHead head;
-  Bytes sums;       // generator side: count x (4 + s2length) bytes
-  std::string data; // sender side: the reconstructed file
-  Bytes file_sum;   // sender side: the whole-file checksum sent
+  Bytes sums;        // generator side: count x (4 + s2length) bytes
+  std::string data;  // sender side: the reconstructed file
+  Bytes file_sum;    // sender side: the whole-file checksum sent
 };
 
 struct Walk {
@@ -380,8 +382,8 @@ Status walk_generator(GoldenTest::Session& s, const Walk& sender, Walk* w) {
     CRSYNC_RETURN_IF_ERROR(wire::get_int32(r, &f.head.s2length));
     CRSYNC_RETURN_IF_ERROR(wire::get_int32(r, &f.head.remainder));
     ByteSpan sums;
-    CRSYNC_RETURN_IF_ERROR(
-        r.take(static_cast<size_t>(f.head.count) * (4 + static_cast<size_t>(f.head.s2length)), &sums));
+    CRSYNC_RETURN_IF_ERROR(r.take(
+        static_cast<size_t>(f.head.count) * (4 + static_cast<size_t>(f.head.s2length)), &sums));
     f.sums.assign(sums.begin(), sums.end());
     w->files.push_back(std::move(f));
   }
@@ -389,7 +391,7 @@ Status walk_generator(GoldenTest::Session& s, const Walk& sender, Walk* w) {
 
 struct SumCase {
   const char* scenario;
-  ChecksumType sum;     // the transfer checksum both sides use
+  ChecksumType sum;  // the transfer checksum both sides use
   bool proper_seed_order;
 };
 
@@ -427,7 +429,8 @@ TEST_P(GoldenSumsTest, EveryFileRecomputes) {
     const std::string data = read_file(basis);
     checksum::SumSizeParams sp;
     sp.protocol = proto;
-    const checksum::SumHead want = checksum::sum_sizes_sqroot(static_cast<int64_t>(data.size()), sp);
+    const checksum::SumHead want =
+        checksum::sum_sizes_sqroot(static_cast<int64_t>(data.size()), sp);
     EXPECT_EQ(f.head.count, want.count) << f.name;
     EXPECT_EQ(f.head.blength, want.blength) << f.name;
     EXPECT_EQ(f.head.s2length, want.s2length) << f.name;
@@ -440,7 +443,8 @@ TEST_P(GoldenSumsTest, EveryFileRecomputes) {
       const ByteSpan block = as_bytes(std::string_view(data).substr(off, len));
       int32_t sum1 = 0;
       ASSERT_TRUE(wire::get_int32(r, &sum1).ok());
-      EXPECT_EQ(static_cast<uint32_t>(sum1), checksum::RollingSum::compute(block)) << f.name << " #" << b;
+      EXPECT_EQ(static_cast<uint32_t>(sum1), checksum::RollingSum::compute(block))
+          << f.name << " #" << b;
       ByteSpan sum2;
       ASSERT_TRUE(r.take(static_cast<size_t>(f.head.s2length), &sum2).ok());
       uint8_t full[64];

@@ -6,7 +6,9 @@ namespace crsync::pcap {
 namespace {
 
 // Maps a signed offset to an unsigned one with the same order.
-uint64_t bias(int64_t rel) { return static_cast<uint64_t>(rel) + (uint64_t{1} << 63); }
+uint64_t bias(int64_t rel) {
+  return static_cast<uint64_t>(rel) + (uint64_t{1} << 63);
+}
 
 }  // namespace
 
@@ -30,8 +32,7 @@ void Reassembler::place(Dir& d, TcpSegment& seg) {
   // base back.
   const auto rel = static_cast<int64_t>(static_cast<int32_t>(start - d.base));
   if (rel < d.min_rel) d.min_rel = rel;
-  d.segs.push_back({bias(rel), d.arrivals++, seg.frame,
-                    std::move(seg.payload)});
+  d.segs.push_back({bias(rel), d.arrivals++, seg.frame, std::move(seg.payload)});
 }
 
 void Reassembler::add(TcpSegment&& seg) {
@@ -92,7 +93,8 @@ HalfStream Reassembler::build(Dir& d) {
     h.stats.duplicate_bytes += overlap;
     if (overlap < p.payload.size()) {
       h.frames.emplace_back(end, p.frame);
-      h.data.insert(h.data.end(), p.payload.begin() + static_cast<ptrdiff_t>(overlap), p.payload.end());
+      h.data.insert(h.data.end(), p.payload.begin() + static_cast<ptrdiff_t>(overlap),
+                    p.payload.end());
     }
   }
   return h;
@@ -131,7 +133,8 @@ std::vector<Connection> Reassembler::finish() {
 
 Status reassemble_file(const std::string& path, std::vector<Connection>* out, CaptureStats* stats) {
   Reassembler r;
-  CRSYNC_RETURN_IF_ERROR(read_tcp_segments(path, [&](TcpSegment&& s) { r.add(std::move(s)); }, stats));
+  CRSYNC_RETURN_IF_ERROR(read_tcp_segments(
+      path, [&](TcpSegment&& s) { r.add(std::move(s)); }, stats));
   *out = r.finish();
   return Status::Ok();
 }

@@ -25,14 +25,16 @@ TcpSegment seg(const Endpoint& from, const Endpoint& to, uint32_t seq, std::stri
   return s;
 }
 
-std::string str(const Bytes& b) { return std::string(b.begin(), b.end()); }
+std::string str(const Bytes& b) {
+  return std::string(b.begin(), b.end());
+}
 
 TEST(ReassemblerTest, HandlesRetransmitOverlapAndReorder) {
   Reassembler r;
   r.add(seg(kClient, kServer, 1000, "", kTcpSyn));
   r.add(seg(kServer, kClient, 5000, "", kTcpSyn | kTcpAck));
   r.add(seg(kClient, kServer, 1001, "hello "));
-  r.add(seg(kClient, kServer, 1012, "!"));       // out of order
+  r.add(seg(kClient, kServer, 1012, "!"));  // out of order
   r.add(seg(kClient, kServer, 1007, "world"));
   r.add(seg(kClient, kServer, 1001, "hello "));  // retransmission
   r.add(seg(kClient, kServer, 1010, "ld!"));     // overlap
@@ -92,7 +94,8 @@ RC_GTEST_PROP(ReassemblerProp, AnySegmentationAndOrder, (std::string data)) {
   size_t pos = 0;
   while (pos < data.size()) {
     const size_t n = *rc::gen::inRange<size_t>(1, data.size() - pos + 1);
-    segs.push_back(seg(kClient, kServer, isn + 1 + static_cast<uint32_t>(pos), std::string_view(data).substr(pos, n)));
+    segs.push_back(seg(kClient, kServer, isn + 1 + static_cast<uint32_t>(pos),
+                       std::string_view(data).substr(pos, n)));
     if (*rc::gen::inRange(0, 4) == 0) segs.push_back(segs.back());
     pos += n;
   }

@@ -7,16 +7,16 @@ namespace crsync::pcap {
 namespace {
 
 // Link types (pcap-linktype(7)).
-constexpr int kLinkNull = 0;        // DLT_NULL: 4-byte host-order AF
-constexpr int kLinkEthernet = 1;    // DLT_EN10MB
-constexpr int kLinkRaw = 101;       // LINKTYPE_RAW
-constexpr int kLinkRawAlt1 = 12;    // DLT_RAW on some systems
-constexpr int kLinkRawAlt2 = 14;    // DLT_RAW on others
-constexpr int kLinkLoop = 108;      // DLT_LOOP: 4-byte network-order AF
-constexpr int kLinkSll = 113;       // DLT_LINUX_SLL
-constexpr int kLinkIpv4 = 228;      // LINKTYPE_IPV4
-constexpr int kLinkIpv6 = 229;      // LINKTYPE_IPV6
-constexpr int kLinkSll2 = 276;      // DLT_LINUX_SLL2
+constexpr int kLinkNull = 0;      // DLT_NULL: 4-byte host-order AF
+constexpr int kLinkEthernet = 1;  // DLT_EN10MB
+constexpr int kLinkRaw = 101;     // LINKTYPE_RAW
+constexpr int kLinkRawAlt1 = 12;  // DLT_RAW on some systems
+constexpr int kLinkRawAlt2 = 14;  // DLT_RAW on others
+constexpr int kLinkLoop = 108;    // DLT_LOOP: 4-byte network-order AF
+constexpr int kLinkSll = 113;     // DLT_LINUX_SLL
+constexpr int kLinkIpv4 = 228;    // LINKTYPE_IPV4
+constexpr int kLinkIpv6 = 229;    // LINKTYPE_IPV6
+constexpr int kLinkSll2 = 276;    // DLT_LINUX_SLL2
 
 constexpr uint16_t kEtherIpv4 = 0x0800;
 constexpr uint16_t kEtherIpv6 = 0x86DD;
@@ -24,7 +24,9 @@ constexpr uint16_t kEtherVlan = 0x8100;
 constexpr uint16_t kEtherQinq = 0x88A8;
 constexpr uint8_t kProtoTcp = 6;
 
-uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+uint16_t be16(const uint8_t* p) {
+  return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
 uint32_t be32(const uint8_t* p) {
   return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
          (static_cast<uint32_t>(p[2]) << 8) | p[3];
@@ -132,15 +134,22 @@ bool parse_frame(int link_type, ByteSpan f, TcpSegment* out) {
 }
 
 Status read_tcp_segments(const std::string& path,
-                         const std::function<void(TcpSegment&&)>& on_segment,
-                         CaptureStats* stats) {
+                         const std::function<void(TcpSegment&&)>& on_segment, CaptureStats* stats) {
   char err[PCAP_ERRBUF_SIZE] = {};
   pcap_t* p = pcap_open_offline(path.c_str(), err);
   if (!p) return Status::Error(ExitCode::kFileIo, "cannot read capture " + path + ": " + err);
   const int link = pcap_datalink(p);
   switch (link) {
-    case kLinkEthernet: case kLinkSll: case kLinkSll2: case kLinkNull: case kLinkLoop:
-    case kLinkRaw: case kLinkRawAlt1: case kLinkRawAlt2: case kLinkIpv4: case kLinkIpv6: break;
+    case kLinkEthernet:
+    case kLinkSll:
+    case kLinkSll2:
+    case kLinkNull:
+    case kLinkLoop:
+    case kLinkRaw:
+    case kLinkRawAlt1:
+    case kLinkRawAlt2:
+    case kLinkIpv4:
+    case kLinkIpv6: break;
     default:
       pcap_close(p);
       return Status::Error(ExitCode::kUnsupported,
@@ -164,7 +173,8 @@ Status read_tcp_segments(const std::string& path,
     on_segment(std::move(seg));
   }
   Status result;
-  if (rc == -1) result = Status::Error(ExitCode::kFileIo, std::string("capture read error: ") + pcap_geterr(p));
+  if (rc == -1)
+    result = Status::Error(ExitCode::kFileIo, std::string("capture read error: ") + pcap_geterr(p));
   pcap_close(p);
   return result;
 }

@@ -27,8 +27,8 @@ inline constexpr uint8_t kTcpRst = 0x04;
 inline constexpr uint8_t kTcpAck = 0x10;
 
 struct TcpSegment {
-  size_t frame = 0;      // 1-based frame number in the file
-  double time = 0;       // seconds since the epoch
+  size_t frame = 0;  // 1-based frame number in the file
+  double time = 0;   // seconds since the epoch
   Endpoint src, dst;
   uint32_t seq = 0;
   uint32_t ack = 0;

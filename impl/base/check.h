@@ -15,16 +15,15 @@
 
 #include "base/status.h"
 
-#define CRSYNC_PEER_CHECK(cond, code, message)                             \
-  do {                                                                     \
-    if (!(cond)) return ::crsync::Status::Error((code), (message));        \
+#define CRSYNC_PEER_CHECK(cond, code, message)                      \
+  do {                                                              \
+    if (!(cond)) return ::crsync::Status::Error((code), (message)); \
   } while (0)
 
-#define CRSYNC_ASSERT(cond)                                                          \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "crsync: internal error: %s at %s:%d\n", #cond, __FILE__, \
-                   __LINE__);                                                        \
-      std::abort();                                                                  \
-    }                                                                                \
+#define CRSYNC_ASSERT(cond)                                                                     \
+  do {                                                                                          \
+    if (!(cond)) {                                                                              \
+      std::fprintf(stderr, "crsync: internal error: %s at %s:%d\n", #cond, __FILE__, __LINE__); \
+      std::abort();                                                                             \
+    }                                                                                           \
   } while (0)

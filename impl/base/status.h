@@ -28,15 +28,21 @@ class [[nodiscard]] Status {
     return Status(Kind::kError, code, std::move(message));
   }
   // Hostile or malformed peer input (see check.h).
-  static Status Protocol(std::string message) { return Error(ExitCode::kProtocol, std::move(message)); }
-  static Status Stream(std::string message) { return Error(ExitCode::kStreamIo, std::move(message)); }
+  static Status Protocol(std::string message) {
+    return Error(ExitCode::kProtocol, std::move(message));
+  }
+  static Status Stream(std::string message) {
+    return Error(ExitCode::kStreamIo, std::move(message));
+  }
 
   bool ok() const { return rep_ == nullptr; }
   bool need_more() const { return rep_ && rep_->kind == Kind::kNeedMore; }
   bool is_error() const { return rep_ && rep_->kind == Kind::kError; }
   ExitCode exit_code() const { return rep_ ? rep_->code : ExitCode::kOk; }
   int exit_status() const { return static_cast<int>(exit_code()); }
-  std::string_view message() const { return rep_ ? std::string_view(rep_->message) : std::string_view(); }
+  std::string_view message() const {
+    return rep_ ? std::string_view(rep_->message) : std::string_view();
+  }
 
   // Turns need-more into the error a true end of stream means.
   Status at_eof(std::string_view what) const;
@@ -68,7 +74,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (status_.ok()) status_ = Status::Error(ExitCode::kIpc, "Result built from an OK status");
   }
@@ -91,10 +97,10 @@ class [[nodiscard]] Result {
 }  // namespace crsync
 
 // Propagates a non-OK Status (including need-more) to the caller.
-#define CRSYNC_RETURN_IF_ERROR(expr)        \
-  do {                                      \
-    ::crsync::Status crsync_s_ = (expr);    \
-    if (!crsync_s_.ok()) return crsync_s_;  \
+#define CRSYNC_RETURN_IF_ERROR(expr)       \
+  do {                                     \
+    ::crsync::Status crsync_s_ = (expr);   \
+    if (!crsync_s_.ok()) return crsync_s_; \
   } while (0)
 
 #define CRSYNC_CONCAT_INNER_(a, b) a##b

@@ -38,7 +38,8 @@ struct Hasher::Impl {
   }
 };
 
-Hasher::Hasher(ChecksumType type, uint64_t xxh_seed) : type_(type), impl_(std::make_unique<Impl>()) {
+Hasher::Hasher(ChecksumType type, uint64_t xxh_seed)
+    : type_(type), impl_(std::make_unique<Impl>()) {
   reset(xxh_seed);
 }
 Hasher::~Hasher() = default;

@@ -35,9 +35,9 @@ TEST(HasherTest, Md5Rfc1321Vectors) {
 // xxHash reference values (the xxHash project's published sanity values),
 // stored little-endian as rsync puts them on the wire.
 TEST(HasherTest, XxhashReferenceValues) {
-  EXPECT_EQ(hex(ChecksumType::kXxh64, ""), "99e9d85137db46ef");      // 0xEF46DB3751D8E999
-  EXPECT_EQ(hex(ChecksumType::kXxh64, "abc"), "990977adf52cbc44");   // 0x44BC2CF5AD770999
-  EXPECT_EQ(hex(ChecksumType::kXxh3_64, ""), "c294d3380580062d");    // 0x2D06800538D394C2
+  EXPECT_EQ(hex(ChecksumType::kXxh64, ""), "99e9d85137db46ef");       // 0xEF46DB3751D8E999
+  EXPECT_EQ(hex(ChecksumType::kXxh64, "abc"), "990977adf52cbc44");    // 0x44BC2CF5AD770999
+  EXPECT_EQ(hex(ChecksumType::kXxh3_64, ""), "c294d3380580062d");     // 0x2D06800538D394C2
   EXPECT_EQ(hex(ChecksumType::kXxh3_64, "abc"), "50392f89945faf78");  // 0x78AF5F94892F3950
   // xxh128: low64 then high64, each little-endian.
   EXPECT_EQ(hex(ChecksumType::kXxh3_128, ""),

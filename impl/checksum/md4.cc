@@ -5,10 +5,18 @@
 namespace crsync::checksum {
 namespace {
 
-inline uint32_t rotl(uint32_t x, int s) { return (x << s) | (x >> (32 - s)); }
-inline uint32_t f(uint32_t x, uint32_t y, uint32_t z) { return (x & y) | (~x & z); }
-inline uint32_t g(uint32_t x, uint32_t y, uint32_t z) { return (x & y) | (x & z) | (y & z); }
-inline uint32_t h(uint32_t x, uint32_t y, uint32_t z) { return x ^ y ^ z; }
+inline uint32_t rotl(uint32_t x, int s) {
+  return (x << s) | (x >> (32 - s));
+}
+inline uint32_t f(uint32_t x, uint32_t y, uint32_t z) {
+  return (x & y) | (~x & z);
+}
+inline uint32_t g(uint32_t x, uint32_t y, uint32_t z) {
+  return (x & y) | (x & z) | (y & z);
+}
+inline uint32_t h(uint32_t x, uint32_t y, uint32_t z) {
+  return x ^ y ^ z;
+}
 
 }  // namespace
 
@@ -16,7 +24,8 @@ void Md4::block(const uint8_t* p) {
   uint32_t x[16];
   for (int i = 0; i < 16; ++i) {
     x[i] = static_cast<uint32_t>(p[4 * i]) | (static_cast<uint32_t>(p[4 * i + 1]) << 8) |
-           (static_cast<uint32_t>(p[4 * i + 2]) << 16) | (static_cast<uint32_t>(p[4 * i + 3]) << 24);
+           (static_cast<uint32_t>(p[4 * i + 2]) << 16) |
+           (static_cast<uint32_t>(p[4 * i + 3]) << 24);
   }
   uint32_t a = a_, b = b_, c = c_, d = d_;
 

@@ -27,9 +27,9 @@ TEST(Md4Test, Rfc1320Vectors) {
   EXPECT_EQ(hex(Md4::hash(as_bytes("message digest"))), "d9130a8164549fe818874806e1c7014b");
   EXPECT_EQ(hex(Md4::hash(as_bytes("abcdefghijklmnopqrstuvwxyz"))),
             "d79e1c308aa5bbcdeea8ed63df412da9");
-  EXPECT_EQ(hex(Md4::hash(
-                as_bytes("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"))),
-            "043f8582f241db351ce627e153e7f0e4");
+  EXPECT_EQ(
+      hex(Md4::hash(as_bytes("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"))),
+      "043f8582f241db351ce627e153e7f0e4");
   EXPECT_EQ(hex(Md4::hash(as_bytes("1234567890123456789012345678901234567890"
                                    "1234567890123456789012345678901234567890"))),
             "e33b4ddc9c38f2199c3e7b164fcc0536");

@@ -42,7 +42,9 @@ class RollingSum {
   static uint32_t compute(ByteSpan data) { return RollingSum(data).value(); }
 
  private:
-  static uint32_t sb(uint8_t b) { return static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(b))); }
+  static uint32_t sb(uint8_t b) {
+    return static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(b)));
+  }
   uint32_t s1_ = 0, s2_ = 0, len_ = 0;
 };
 

@@ -10,7 +10,9 @@ void seed_bytes(int32_t seed, uint8_t out[4]) {
   for (int i = 0; i < 4; ++i) out[i] = static_cast<uint8_t>(u >> (8 * i));
 }
 
-uint64_t xxh_seed(int32_t seed) { return static_cast<uint64_t>(static_cast<int64_t>(seed)); }
+uint64_t xxh_seed(int32_t seed) {
+  return static_cast<uint64_t>(static_cast<int64_t>(seed));
+}
 
 void store_le64(uint8_t* out, uint64_t v) {
   for (int i = 0; i < 8; ++i) out[i] = static_cast<uint8_t>(v >> (8 * i));
@@ -21,8 +23,7 @@ void store_le64(uint8_t* out, uint64_t v) {
 BlockSummer::BlockSummer(ChecksumType type, int32_t seed, bool proper_seed_order)
     : type_(type),
       seed_(seed),
-      seed_first_(type == ChecksumType::kSha1 ||
-                  (type == ChecksumType::kMd5 && proper_seed_order)),
+      seed_first_(type == ChecksumType::kSha1 || (type == ChecksumType::kMd5 && proper_seed_order)),
       hasher_(type) {}
 
 void BlockSummer::sum2(ByteSpan block, uint8_t* out) {
@@ -39,11 +40,8 @@ void BlockSummer::sum2(ByteSpan block, uint8_t* out) {
       store_le64(out + 8, d.high64);
       return;
     }
-    case ChecksumType::kNone:
-      out[0] = 0;
-      return;
-    default:
-      break;
+    case ChecksumType::kNone: out[0] = 0; return;
+    default: break;
   }
   uint8_t s[4];
   seed_bytes(seed_, s);

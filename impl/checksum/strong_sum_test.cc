@@ -23,12 +23,14 @@ TEST(BlockSummerTest, Md5SeedOrderFollowsCompatFlag) {
   uint8_t got[16];
   BlockSummer proper(ChecksumType::kMd5, kSeedValue, /*proper_seed_order=*/true);
   proper.sum2(data, got);
-  const DigestBuf seed_first = Hasher::hash(ChecksumType::kMd5, ByteSpan(cat({ByteSpan(kSeed), data})));
+  const DigestBuf seed_first =
+      Hasher::hash(ChecksumType::kMd5, ByteSpan(cat({ByteSpan(kSeed), data})));
   EXPECT_EQ(0, std::memcmp(got, seed_first.data(), 16));
 
   BlockSummer old(ChecksumType::kMd5, kSeedValue, /*proper_seed_order=*/false);
   old.sum2(data, got);
-  const DigestBuf seed_last = Hasher::hash(ChecksumType::kMd5, ByteSpan(cat({data, ByteSpan(kSeed)})));
+  const DigestBuf seed_last =
+      Hasher::hash(ChecksumType::kMd5, ByteSpan(cat({data, ByteSpan(kSeed)})));
   EXPECT_EQ(0, std::memcmp(got, seed_last.data(), 16));
 }
 

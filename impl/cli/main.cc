@@ -10,22 +10,23 @@
 
 namespace {
 
-constexpr const char* kUsage =
-    "crsync " CRSYNC_VERSION " - an rsync-compatible file transfer program\n"
-    "\n"
-    "Usage: crsync [OPTION]... SRC [SRC]... DEST\n"
-    "\n"
-    "  -V, --version    print the version and other info and exit\n"
-    "  -h, --help       show this help\n";
+constexpr const char* kUsage = "crsync " CRSYNC_VERSION
+                               " - an rsync-compatible file transfer program\n"
+                               "\n"
+                               "Usage: crsync [OPTION]... SRC [SRC]... DEST\n"
+                               "\n"
+                               "  -V, --version    print the version and other info and exit\n"
+                               "  -h, --help       show this help\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using crsync::ExitCode;
   if (argc < 2) {
+    // Like rsync: the version block and the usage on stderr, exit code 1.
+    std::fputs(crsync::cli::version_text().c_str(), stderr);
+    std::fputs("\n", stderr);
     std::fputs(kUsage, stderr);
-    std::fprintf(stderr, "crsync error: %s (code %d)\n", crsync::exit_code_text(ExitCode::kSyntax),
-                 static_cast<int>(ExitCode::kSyntax));
     return static_cast<int>(ExitCode::kSyntax);
   }
   const std::string arg = argv[1];

@@ -12,7 +12,8 @@ std::string version_text() {
   s += "\n";
   s += "Copyright (C) 2026 the crsync authors.\n";
   s += "Wire-compatible with rsync 3.4.1; protocols ";
-  s += std::to_string(wire::kMinProtocolVersion) + " to " + std::to_string(wire::kProtocolVersion) + ".\n";
+  s += std::to_string(wire::kMinProtocolVersion) + " to " + std::to_string(wire::kProtocolVersion) +
+       ".\n";
   s += "Capabilities:\n";
   s += "    64-bit files, 64-bit inums, 64-bit timestamps, 64-bit long ints\n";
   s += "Checksum list:\n    xxh128 xxh3 xxh64 (xxhash) md5 md4 sha1 none\n";

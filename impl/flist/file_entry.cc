@@ -17,7 +17,8 @@ bool is_known_file_type(uint32_t mode) {
 
 std::string_view FileEntry::basename() const {
   const auto slash = name.rfind('/');
-  return slash == std::string::npos ? std::string_view(name) : std::string_view(name).substr(slash + 1);
+  return slash == std::string::npos ? std::string_view(name)
+                                    : std::string_view(name).substr(slash + 1);
 }
 
 std::string_view FileEntry::dirname() const {

@@ -22,9 +22,15 @@ inline constexpr uint32_t kModeBlk = 0060000;
 inline constexpr uint32_t kModeFifo = 0010000;
 inline constexpr uint32_t kModeSock = 0140000;
 
-inline bool is_dir(uint32_t m) { return (m & kModeTypeMask) == kModeDir; }
-inline bool is_reg(uint32_t m) { return (m & kModeTypeMask) == kModeReg; }
-inline bool is_lnk(uint32_t m) { return (m & kModeTypeMask) == kModeLnk; }
+inline bool is_dir(uint32_t m) {
+  return (m & kModeTypeMask) == kModeDir;
+}
+inline bool is_reg(uint32_t m) {
+  return (m & kModeTypeMask) == kModeReg;
+}
+inline bool is_lnk(uint32_t m) {
+  return (m & kModeTypeMask) == kModeLnk;
+}
 inline bool is_device(uint32_t m) {
   return (m & kModeTypeMask) == kModeChr || (m & kModeTypeMask) == kModeBlk;
 }
@@ -35,8 +41,8 @@ inline bool is_special(uint32_t m) {
 bool is_known_file_type(uint32_t mode);
 
 struct FileEntry {
-  std::string name;          // path relative to the transfer root ("." for the root)
-  uint32_t xflags = 0;       // XMIT_* flags the entry arrived with
+  std::string name;     // path relative to the transfer root ("." for the root)
+  uint32_t xflags = 0;  // XMIT_* flags the entry arrived with
   int64_t size = 0;
   int64_t mtime = 0;
   uint32_t mtime_nsec = 0;
@@ -45,8 +51,8 @@ struct FileEntry {
   uint32_t mode = 0;
   uint32_t uid = 0;
   uint32_t gid = 0;
-  std::string user_name;     // when XMIT_USER_NAME_FOLLOWS
-  std::string group_name;    // when XMIT_GROUP_NAME_FOLLOWS
+  std::string user_name;   // when XMIT_USER_NAME_FOLLOWS
+  std::string group_name;  // when XMIT_GROUP_NAME_FOLLOWS
   uint32_t rdev_major = 0;
   uint32_t rdev_minor = 0;
   std::string link_target;

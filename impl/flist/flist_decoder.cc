@@ -228,8 +228,9 @@ Status FlistDecoder::read_entry(ByteReader& r, uint32_t flags, std::span<const F
   if (opts_.preserve_links && is_lnk(e->mode)) {
     int32_t len = 0;
     CRSYNC_RETURN_IF_ERROR(get_varint30(r, proto, &len));
-    CRSYNC_PEER_CHECK(len >= 0 && len < kMaxPathLen, ExitCode::kMalloc,
-                      "buffer overflow: recv_file_entry (linkname_len=" + std::to_string(len) + ")");
+    CRSYNC_PEER_CHECK(
+        len >= 0 && len < kMaxPathLen, ExitCode::kMalloc,
+        "buffer overflow: recv_file_entry (linkname_len=" + std::to_string(len) + ")");
     ByteSpan t;
     CRSYNC_RETURN_IF_ERROR(r.take(static_cast<size_t>(len), &t));
     e->link_target.assign(as_chars(t));

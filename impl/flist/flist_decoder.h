@@ -17,20 +17,20 @@ namespace crsync::flist {
 
 struct FlistOptions {
   int protocol = 32;
-  bool varint_flags = false;  // CF_VARINT_FLIST_FLAGS: flags and end marker as varints
-  bool safe_flist = false;    // use_safe_inc_flist: end marker may carry io_error
-  bool preserve_uid = false;  // -o
-  bool preserve_gid = false;  // -g
-  bool preserve_links = false;     // -l
-  bool preserve_devices = false;   // -D / --devices
-  bool preserve_specials = false;  // -D / --specials
+  bool varint_flags = false;         // CF_VARINT_FLIST_FLAGS: flags and end marker as varints
+  bool safe_flist = false;           // use_safe_inc_flist: end marker may carry io_error
+  bool preserve_uid = false;         // -o
+  bool preserve_gid = false;         // -g
+  bool preserve_links = false;       // -l
+  bool preserve_devices = false;     // -D / --devices
+  bool preserve_specials = false;    // -D / --specials
   bool preserve_hard_links = false;  // -H
-  bool preserve_atimes = false;    // -U
-  bool preserve_crtimes = false;   // -N
-  bool preserve_acls = false;      // -A (not yet supported: refused)
-  bool preserve_xattrs = false;    // -X (not yet supported: refused)
-  bool relative_paths = false;     // -R
-  int flist_csum_len = 0;          // -c: bytes of file sum per regular file, else 0
+  bool preserve_atimes = false;      // -U
+  bool preserve_crtimes = false;     // -N
+  bool preserve_acls = false;        // -A (not yet supported: refused)
+  bool preserve_xattrs = false;      // -X (not yet supported: refused)
+  bool relative_paths = false;       // -R
+  int flist_csum_len = 0;            // -c: bytes of file sum per regular file, else 0
 };
 
 class FlistDecoder {
@@ -38,9 +38,9 @@ class FlistDecoder {
   explicit FlistDecoder(FlistOptions opts) : opts_(opts) {}
 
   struct Item {
-    bool end = false;        // the list's end marker
-    int32_t io_error = 0;    // sent with the end marker (varint or safe flists)
-    FileEntry entry;         // valid when !end
+    bool end = false;      // the list's end marker
+    int32_t io_error = 0;  // sent with the end marker (varint or safe flists)
+    FileEntry entry;       // valid when !end
   };
 
   // Reads the next entry or end marker. `list` holds the entries of the

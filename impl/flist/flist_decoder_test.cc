@@ -68,8 +68,8 @@ TEST(FlistDecoderTest, DecodesEntriesWithPrefixCompression) {
 TEST(FlistDecoderTest, NeedMoreRestoresState) {
   ByteWriter w;
   put_entry(w, kXmitTopDir, 0, "a", 5, 1700000000, 0100644);
-  put_entry(w, kXmitSameName | kXmitSameTime | kXmitSameMode | kXmitSameUid | kXmitSameGid, 1,
-            "b", 6, 0, 0);
+  put_entry(w, kXmitSameName | kXmitSameTime | kXmitSameMode | kXmitSameUid | kXmitSameGid, 1, "b",
+            6, 0, 0);
   const Bytes all = w.take();
   for (size_t cut = 0; cut < all.size(); ++cut) {
     FlistDecoder d(p32());

@@ -26,11 +26,12 @@ std::vector<std::string> names(const std::vector<FileEntry>& l) {
 
 // "a.b/" sorts before "a/" because '.' < '/'.
 TEST(FlistSortTest, FilesBeforeDirsAtEachLevelFrom29) {
-  std::vector<FileEntry> l = {d("many"), f("private.txt"), d("bin"), f("exec.sh"), d("."),
-                              f("bin/x"), d("a.b"), d("a"), f("a/z"), d("a/sub"), f("zz")};
+  std::vector<FileEntry> l = {d("many"), f("private.txt"), d("bin"), f("exec.sh"),
+                              d("."),    f("bin/x"),       d("a.b"), d("a"),
+                              f("a/z"),  d("a/sub"),       f("zz")};
   sort_file_list(l, 32);
-  EXPECT_EQ(names(l), (std::vector<std::string>{".", "exec.sh", "private.txt", "zz", "a.b", "a", "a/z",
-                                                "a/sub", "bin", "bin/x", "many"}));
+  EXPECT_EQ(names(l), (std::vector<std::string>{".", "exec.sh", "private.txt", "zz", "a.b", "a",
+                                                "a/z", "a/sub", "bin", "bin/x", "many"}));
 }
 
 TEST(FlistSortTest, PlainPathOrderBelow29) {

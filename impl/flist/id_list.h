@@ -26,8 +26,8 @@ struct IdLists {
 
 struct IdListOptions {
   int protocol = 32;
-  bool users = false;   // preserve_uid (or ACLs)
-  bool groups = false;  // preserve_gid (or ACLs)
+  bool users = false;      // preserve_uid (or ACLs)
+  bool groups = false;     // preserve_gid (or ACLs)
   bool id0_names = false;  // CF_ID0_NAMES
 };
 

@@ -28,12 +28,12 @@ enum MsgOrigin : uint8_t {
 
 struct MsgSpec {
   MsgCode code;
-  const char* name;         // upstream's name, e.g. "MSG_DATA"
-  uint8_t origins;          // MsgOrigin bits: who may send it on the socket
-  int min_protocol;         // first protocol that carries it on the socket
-  int fixed_len;            // exact payload length, or -1 when variable
-  uint32_t max_len;         // upper bound when variable (exclusive)
-  int alt_fixed_len;        // a second allowed exact length, or -1
+  const char* name;   // upstream's name, e.g. "MSG_DATA"
+  uint8_t origins;    // MsgOrigin bits: who may send it on the socket
+  int min_protocol;   // first protocol that carries it on the socket
+  int fixed_len;      // exact payload length, or -1 when variable
+  uint32_t max_len;   // upper bound when variable (exclusive)
+  int alt_fixed_len;  // a second allowed exact length, or -1
 };
 
 // The spec of a code, or nullptr for a code upstream does not define.

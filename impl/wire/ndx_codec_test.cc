@@ -47,9 +47,10 @@ TEST(NdxCodecTest, DecoderStateIsUntouchedOnNeedMore) {
 
 RC_GTEST_PROP(NdxCodecProp, SequencesRoundTrip, ()) {
   const int protocol = *rc::gen::inRange(28, 33);
-  const auto ndxs = *rc::gen::container<std::vector<int32_t>>(rc::gen::oneOf(
-      rc::gen::inRange<int32_t>(-1000000, 1000000), rc::gen::element(kNdxDone, kNdxFlistEof, kNdxDelStats),
-      rc::gen::inRange<int32_t>(0, 300), rc::gen::arbitrary<int32_t>()));
+  const auto ndxs = *rc::gen::container<std::vector<int32_t>>(
+      rc::gen::oneOf(rc::gen::inRange<int32_t>(-1000000, 1000000),
+                     rc::gen::element(kNdxDone, kNdxFlistEof, kNdxDelStats),
+                     rc::gen::inRange<int32_t>(0, 300), rc::gen::arbitrary<int32_t>()));
   const Bytes b = encode_all(protocol, ndxs);
   NdxDecoder d(protocol);
   ByteReader r{ByteSpan(b)};

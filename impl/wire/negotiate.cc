@@ -6,7 +6,8 @@ namespace crsync::wire {
 namespace {
 
 // This build's supported names, in upstream 3.4.1's preference order.
-constexpr std::string_view kChecksumNames[] = {"xxh128", "xxh3", "xxh64", "md5", "md4", "sha1", "none"};
+constexpr std::string_view kChecksumNames[] = {"xxh128", "xxh3", "xxh64", "md5",
+                                               "md4",    "sha1", "none"};
 constexpr std::string_view kCompressNames[] = {"zstd", "lz4", "zlibx", "zlib", "none"};
 
 std::string_view canonical(NameKind kind, std::string_view name) {

@@ -46,9 +46,15 @@ void put_var(ByteWriter& w, const uint8_t* le, int width, int min_bytes) {
 
 }  // namespace
 
-void put_byte(ByteWriter& w, uint8_t v) { w.u8(v); }
-void put_int16(ByteWriter& w, uint16_t v) { w.le16(v); }
-void put_int32(ByteWriter& w, int32_t v) { w.le32(static_cast<uint32_t>(v)); }
+void put_byte(ByteWriter& w, uint8_t v) {
+  w.u8(v);
+}
+void put_int16(ByteWriter& w, uint16_t v) {
+  w.le16(v);
+}
+void put_int32(ByteWriter& w, int32_t v) {
+  w.le32(static_cast<uint32_t>(v));
+}
 
 void put_longint(ByteWriter& w, int64_t v) {
   if (v >= 0 && v <= 0x7FFFFFFF) {
@@ -99,8 +105,12 @@ void put_varlong30(ByteWriter& w, int64_t v, int min_bytes, int protocol) {
     put_varlong(w, v, min_bytes);
 }
 
-Status get_byte(ByteReader& r, uint8_t* out) { return r.u8(out); }
-Status get_int16(ByteReader& r, uint16_t* out) { return r.le16(out); }
+Status get_byte(ByteReader& r, uint8_t* out) {
+  return r.u8(out);
+}
+Status get_int16(ByteReader& r, uint16_t* out) {
+  return r.le16(out);
+}
 
 Status get_int32(ByteReader& r, int32_t* out) {
   uint32_t u = 0;

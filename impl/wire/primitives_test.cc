@@ -95,7 +95,9 @@ TEST(VarlongTest, RefusesOverflowLead) {
 }
 
 // ---- Properties ----
-int significant_bits(uint64_t v) { return 64 - std::countl_zero(v); }
+int significant_bits(uint64_t v) {
+  return 64 - std::countl_zero(v);
+}
 
 RC_GTEST_PROP(VarintProp, RoundTripsAndIsMinimal, (int32_t v)) {
   const Bytes b = enc_varint(v);

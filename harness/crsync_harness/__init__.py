@@ -1,0 +1,1 @@
+"""Python side of crsync's test-bed: finding binaries and peers, captures."""

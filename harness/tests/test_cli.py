@@ -1,0 +1,65 @@
+"""The crsync command line, held to upstream rsync's shape."""
+import re
+import subprocess
+
+from crsync_harness import paths
+
+
+def run(argv):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30)
+
+
+def test_version_first_line_has_upstreams_shape(crsync, peers):
+    ours = run([crsync, "--version"])
+    assert ours.returncode == 0
+    theirs = run([peers["3.5.0"], "--version"])
+    shape = re.compile(r"^(\w+)  version (\S+)  protocol version (\d+)$")
+    m_ours = shape.match(ours.stdout.splitlines()[0])
+    m_theirs = shape.match(theirs.stdout.splitlines()[0])
+    assert m_theirs, theirs.stdout
+    assert m_ours, ours.stdout
+    assert m_ours.group(1) == "crsync"
+    assert m_ours.group(3) == m_theirs.group(3) == "32"
+
+
+def test_version_lists_match_upstream_3_5_0(crsync, peers):
+    """The checksum, compress and daemon-auth lists crsync advertises are the
+    ones Debian's 3.5.0 (a 3.4.x-series build with OpenSSL and xxhash) prints."""
+    def sections(text):
+        out, cur = {}, None
+        for line in text.splitlines():
+            if line.endswith(":") and not line.startswith(" "):
+                cur = line[:-1]
+                out[cur] = []
+            elif cur and line.startswith("    "):
+                out[cur].append(line.strip())
+            else:
+                cur = None
+        return out
+    ours = sections(run([crsync, "--version"]).stdout)
+    theirs = sections(run([peers["3.5.0"], "--version"]).stdout)
+    for key in ("Checksum list", "Compress list", "Daemon auth list"):
+        assert ours[key] == theirs[key], key
+
+
+def test_no_arguments_prints_usage_and_exits_1_like_rsync(crsync, peers):
+    ours = run([crsync])
+    theirs = run([peers["3.5.0"]])
+    assert theirs.returncode == 1
+    assert ours.returncode == theirs.returncode
+    # Upstream writes the whole block to stderr and nothing to stdout.
+    assert theirs.stdout == "" and "Usage:" in theirs.stderr
+    assert ours.stdout == "" and "Usage:" in ours.stderr
+
+
+def test_unimplemented_transfer_fails_with_code_4(crsync, tmp_path):
+    (tmp_path / "a").write_text("x")
+    r = run([crsync, "-a", str(tmp_path / "a"), str(tmp_path / "b")])
+    assert r.returncode == 4
+    assert "code 4" in r.stderr
+    assert not (tmp_path / "b").exists()
+
+
+def test_binary_location(crsync):
+    assert crsync.exists()
+    assert crsync == paths.crsync_bin()
