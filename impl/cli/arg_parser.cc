@@ -1,0 +1,298 @@
+#include "cli/arg_parser.h"
+
+#include <cstdlib>
+#include <functional>
+#include <map>
+
+namespace crsync::cli {
+namespace {
+
+using session::DeleteMode;
+using session::Options;
+
+enum class Arg { kNone, kRequired };
+
+struct OptDef {
+  const char* long_name;  // without "--"
+  char short_name;        // 0 if none
+  Arg arg;
+  std::function<Status(ParsedArgs&, const std::string&)> apply;
+  bool negatable = false;  // --no-NAME resets it
+  std::function<void(ParsedArgs&)> negate = nullptr;
+};
+
+Status bad(const std::string& msg) {
+  return Status::Error(ExitCode::kSyntax, msg);
+}
+
+bool parse_int(const std::string& s, long long* v) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  *v = std::strtoll(s.c_str(), &end, 10);
+  return end && *end == '\0';
+}
+
+// Sizes: digits with an optional K/M/G suffix (powers of 1024; "KB" 1000).
+bool parse_size(const std::string& s, long long* v) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  const double d = std::strtod(s.c_str(), &end);
+  std::string suf(end);
+  long long mult = 1;
+  if (!suf.empty()) {
+    const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(suf[0])));
+    const bool si = suf.size() >= 2 && (suf[1] == 'b' || suf[1] == 'B');
+    const long long base = si ? 1000 : 1024;
+    if (c == 'b')
+      mult = 1;
+    else if (c == 'k')
+      mult = base;
+    else if (c == 'm')
+      mult = base * base;
+    else if (c == 'g')
+      mult = base * base * base;
+    else
+      return false;
+  }
+  *v = static_cast<long long>(d * static_cast<double>(mult));
+  return true;
+}
+
+#define FLAG(field)                       \
+  [](ParsedArgs& p, const std::string&) { \
+    p.opts.field = true;                  \
+    return Status::Ok();                  \
+  }
+#define NEG(field) [](ParsedArgs& p) { p.opts.field = false; }
+#define UNSUPPORTED(name)                 \
+  [](ParsedArgs& p, const std::string&) { \
+    p.unsupported.push_back(name);        \
+    return Status::Ok();                  \
+  }
+
+const std::vector<OptDef>& table() {
+  static const std::vector<OptDef> t = {
+      {"verbose", 'v', Arg::kNone, [](ParsedArgs& p, const std::string&) { ++p.opts.verbose; return Status::Ok(); }, true, [](ParsedArgs& p) { p.opts.verbose = 0; }},
+      {"quiet", 'q', Arg::kNone, FLAG(quiet)},
+      {"archive", 'a', Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         Options& o = p.opts;
+         o.recursive = o.preserve_links = o.preserve_perms = o.preserve_mtimes = true;
+         o.preserve_gid = o.preserve_uid = o.preserve_devices = o.preserve_specials = true;
+         return Status::Ok(); }},
+      {"recursive", 'r', Arg::kNone, FLAG(recursive), true, NEG(recursive)},
+      {"dirs", 'd', Arg::kNone, FLAG(dirs), true, NEG(dirs)},
+      {"links", 'l', Arg::kNone, FLAG(preserve_links), true, NEG(preserve_links)},
+      {"copy-links", 'L', Arg::kNone, FLAG(copy_links), true, NEG(copy_links)},
+      {"copy-dirlinks", 'k', Arg::kNone, FLAG(copy_dirlinks), true, NEG(copy_dirlinks)},
+      {"keep-dirlinks", 'K', Arg::kNone, FLAG(keep_dirlinks), true, NEG(keep_dirlinks)},
+      {"hard-links", 'H', Arg::kNone, FLAG(preserve_hard_links), true, NEG(preserve_hard_links)},
+      {"perms", 'p', Arg::kNone, FLAG(preserve_perms), true, NEG(preserve_perms)},
+      {"executability", 'E', Arg::kNone, FLAG(preserve_executability), true, NEG(preserve_executability)},
+      {"owner", 'o', Arg::kNone, FLAG(preserve_uid), true, NEG(preserve_uid)},
+      {"group", 'g', Arg::kNone, FLAG(preserve_gid), true, NEG(preserve_gid)},
+      {"devices", 0, Arg::kNone, FLAG(preserve_devices), true, NEG(preserve_devices)},
+      {"specials", 0, Arg::kNone, FLAG(preserve_specials), true, NEG(preserve_specials)},
+      {"", 'D', Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         p.opts.preserve_devices = p.opts.preserve_specials = true; return Status::Ok(); }, true,
+       [](ParsedArgs& p) { p.opts.preserve_devices = p.opts.preserve_specials = false; }},
+      {"times", 't', Arg::kNone, FLAG(preserve_mtimes), true, NEG(preserve_mtimes)},
+      {"atimes", 'U', Arg::kNone, FLAG(preserve_atimes), true, NEG(preserve_atimes)},
+      {"omit-dir-times", 'O', Arg::kNone, FLAG(omit_dir_times), true, NEG(omit_dir_times)},
+      {"omit-link-times", 'J', Arg::kNone, FLAG(omit_link_times), true, NEG(omit_link_times)},
+      {"sparse", 'S', Arg::kNone, FLAG(sparse), true, NEG(sparse)},
+      {"dry-run", 'n', Arg::kNone, FLAG(dry_run), true, NEG(dry_run)},
+      {"whole-file", 'W', Arg::kNone, [](ParsedArgs& p, const std::string&) { p.opts.whole_file = 1; return Status::Ok(); }, true,
+       [](ParsedArgs& p) { p.opts.whole_file = 0; }},
+      {"one-file-system", 'x', Arg::kNone, FLAG(one_file_system), true, NEG(one_file_system)},
+      {"block-size", 'B', Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         long long n = 0;
+         if (!parse_size(v, &n) || n < 0 || n > (1 << 29)) return bad("--block-size=" + v + " is invalid");
+         p.opts.block_size = static_cast<int32_t>(n); return Status::Ok(); }},
+      {"checksum", 'c', Arg::kNone, FLAG(always_checksum), true, NEG(always_checksum)},
+      {"update", 'u', Arg::kNone, FLAG(update_only)},
+      {"ignore-times", 'I', Arg::kNone, FLAG(ignore_times)},
+      {"size-only", 0, Arg::kNone, FLAG(size_only)},
+      {"modify-window", '@', Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         long long n = 0;
+         if (!parse_int(v, &n)) return bad("--modify-window=" + v + " is invalid");
+         p.opts.modify_window = static_cast<int>(n); return Status::Ok(); }},
+      {"compress", 'z', Arg::kNone, FLAG(compress), true, NEG(compress)},
+      {"compress-choice", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         p.opts.compress_choice = v; p.opts.compress = v != "none"; return Status::Ok(); }},
+      {"zc", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         p.opts.compress_choice = v; p.opts.compress = v != "none"; return Status::Ok(); }},
+      {"old-compress", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         p.opts.compress_choice = "zlib"; p.opts.compress = true; return Status::Ok(); }},
+      {"new-compress", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         p.opts.compress_choice = "zlibx"; p.opts.compress = true; return Status::Ok(); }},
+      {"compress-level", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         long long n = 0;
+         if (!parse_int(v, &n)) return bad("--compress-level=" + v + " is invalid");
+         p.opts.compress_level = static_cast<int>(n); return Status::Ok(); }},
+      {"skip-compress", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.skip_compress = v; return Status::Ok(); }},
+      {"checksum-choice", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         if (v != "auto" && v != "auto,auto") { p.opts.checksum_choice = v; } return Status::Ok(); }},
+      {"cc", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         if (v != "auto" && v != "auto,auto") { p.opts.checksum_choice = v; } return Status::Ok(); }},
+      {"checksum-seed", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         long long n = 0;
+         if (!parse_int(v, &n)) return bad("--checksum-seed=" + v + " is invalid");
+         p.opts.checksum_seed = static_cast<int32_t>(n); return Status::Ok(); }},
+      {"inplace", 0, Arg::kNone, UNSUPPORTED("--inplace")},
+      {"append", 0, Arg::kNone, UNSUPPORTED("--append")},
+      {"append-verify", 0, Arg::kNone, UNSUPPORTED("--append-verify")},
+      {"partial", 0, Arg::kNone, FLAG(partial), true, NEG(partial)},
+      {"partial-dir", 0, Arg::kRequired, UNSUPPORTED("--partial-dir")},
+      {"temp-dir", 'T', Arg::kRequired, UNSUPPORTED("--temp-dir")},
+      {"delay-updates", 0, Arg::kNone, UNSUPPORTED("--delay-updates")},
+      {"backup", 'b', Arg::kNone, UNSUPPORTED("--backup")},
+      {"backup-dir", 0, Arg::kRequired, UNSUPPORTED("--backup-dir")},
+      {"suffix", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.suffix = v; return Status::Ok(); }},
+      {"delete", 0, Arg::kNone, UNSUPPORTED("--delete")},
+      {"del", 0, Arg::kNone, UNSUPPORTED("--del")},
+      {"delete-before", 0, Arg::kNone, UNSUPPORTED("--delete-before")},
+      {"delete-during", 0, Arg::kNone, UNSUPPORTED("--delete-during")},
+      {"delete-delay", 0, Arg::kNone, UNSUPPORTED("--delete-delay")},
+      {"delete-after", 0, Arg::kNone, UNSUPPORTED("--delete-after")},
+      {"delete-excluded", 0, Arg::kNone, UNSUPPORTED("--delete-excluded")},
+      {"max-delete", 0, Arg::kRequired, UNSUPPORTED("--max-delete")},
+      {"existing", 0, Arg::kNone, FLAG(existing_only)},
+      {"ignore-non-existing", 0, Arg::kNone, FLAG(existing_only)},
+      {"ignore-existing", 0, Arg::kNone, FLAG(ignore_existing)},
+      {"remove-source-files", 0, Arg::kNone, UNSUPPORTED("--remove-source-files")},
+      {"filter", 'f', Arg::kRequired, UNSUPPORTED("--filter")},
+      {"", 'F', Arg::kNone, UNSUPPORTED("-F")},
+      {"exclude", 0, Arg::kRequired, UNSUPPORTED("--exclude")},
+      {"include", 0, Arg::kRequired, UNSUPPORTED("--include")},
+      {"exclude-from", 0, Arg::kRequired, UNSUPPORTED("--exclude-from")},
+      {"include-from", 0, Arg::kRequired, UNSUPPORTED("--include-from")},
+      {"files-from", 0, Arg::kRequired, UNSUPPORTED("--files-from")},
+      {"from0", '0', Arg::kNone, FLAG(from0), true, NEG(from0)},
+      {"relative", 'R', Arg::kNone, UNSUPPORTED("--relative")},
+      {"implied-dirs", 0, Arg::kNone, FLAG(implied_dirs), true, NEG(implied_dirs)},
+      {"itemize-changes", 'i', Arg::kNone, FLAG(itemize), true, NEG(itemize)},
+      {"out-format", 0, Arg::kRequired, UNSUPPORTED("--out-format")},
+      {"log-format", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         // Servers receive the client's format hint; it only affects logging.
+         if (!p.opts.am_server) p.unsupported.push_back("--log-format");
+         (void)v; return Status::Ok(); }},
+      {"stats", 0, Arg::kNone, FLAG(stats)},
+      {"progress", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) { p.opts.progress = 1; return Status::Ok(); }, true,
+       [](ParsedArgs& p) { p.opts.progress = 0; }},
+      {"", 'P', Arg::kNone, [](ParsedArgs& p, const std::string&) { p.opts.progress = 1; p.opts.partial = true; return Status::Ok(); }},
+      {"info", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         if (v == "progress2") { p.opts.progress = 2; } return Status::Ok(); }},
+      {"human-readable", 'h', Arg::kNone, [](ParsedArgs& p, const std::string&) { ++p.opts.human_readable; return Status::Ok(); }, true,
+       [](ParsedArgs& p) { p.opts.human_readable = 0; }},
+      {"list-only", 0, Arg::kNone, UNSUPPORTED("--list-only")},
+      {"numeric-ids", 0, Arg::kNone, FLAG(numeric_ids), true, NEG(numeric_ids)},
+      {"chmod", 0, Arg::kRequired, UNSUPPORTED("--chmod")},
+      {"timeout", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         long long n = 0;
+         if (!parse_int(v, &n) || n < 0) return bad("--timeout=" + v + " is invalid");
+         p.opts.timeout = static_cast<int>(n); return Status::Ok(); }},
+      {"bwlimit", 0, Arg::kRequired, UNSUPPORTED("--bwlimit")},
+      {"protocol", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         long long n = 0;
+         if (!parse_int(v, &n)) return bad("--protocol=" + v + " is invalid");
+         p.opts.protocol = static_cast<int>(n); return Status::Ok(); }},
+      {"mkpath", 0, Arg::kNone, FLAG(mkpath)},
+      {"secluded-args", 's', Arg::kNone, UNSUPPORTED("--secluded-args")},
+      {"protect-args", 0, Arg::kNone, UNSUPPORTED("--protect-args")},
+      {"inc-recursive", 0, Arg::kNone, FLAG(inc_recursive), true, NEG(inc_recursive)},
+      {"i-r", 0, Arg::kNone, FLAG(inc_recursive), true, NEG(inc_recursive)},
+      {"rsh", 'e', Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         if (p.opts.am_server) p.opts.client_caps = v; else p.opts.rsh = v; return Status::Ok(); }},
+      {"rsync-path", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.rsync_path = v; return Status::Ok(); }},
+      {"server", 0, Arg::kNone, FLAG(am_server)},
+      {"sender", 0, Arg::kNone, FLAG(am_sender)},
+      {"daemon", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) { p.daemon = true; return Status::Ok(); }},
+      {"version", 'V', Arg::kNone, [](ParsedArgs& p, const std::string&) { p.show_version = true; return Status::Ok(); }},
+      {"help", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) { p.show_help = true; return Status::Ok(); }},
+  };
+  return t;
+}
+
+const OptDef* find_long(const std::string& name) {
+  for (const auto& d : table())
+    if (d.long_name[0] && name == d.long_name) return &d;
+  return nullptr;
+}
+
+const OptDef* find_short(char c) {
+  for (const auto& d : table())
+    if (d.short_name == c) return &d;
+  return nullptr;
+}
+
+}  // namespace
+
+Status parse_args(const std::vector<std::string>& argv, ParsedArgs* out) {
+  bool only_positional = false;
+  for (const auto& a : argv)
+    if (a == "--server") out->opts.am_server = true;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (only_positional || a.size() < 2 || a[0] != '-') {
+      out->args.push_back(a);
+      continue;
+    }
+    if (a == "--") {
+      only_positional = true;
+      continue;
+    }
+    if (a[1] == '-') {
+      std::string name = a.substr(2), value;
+      bool has_value = false;
+      const auto eq = name.find('=');
+      if (eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+        has_value = true;
+      }
+      const OptDef* d = find_long(name);
+      if (!d && name.rfind("no-", 0) == 0) {
+        const OptDef* n = find_long(name.substr(3));
+        if (n && n->negatable && n->negate && !has_value) {
+          n->negate(*out);
+          continue;
+        }
+        if (name == "no-D") {
+          out->opts.preserve_devices = out->opts.preserve_specials = false;
+          continue;
+        }
+      }
+      if (!d) return bad(a + ": unknown option");
+      if (d->arg == Arg::kRequired && !has_value) {
+        if (i + 1 >= argv.size()) return bad("--" + name + ": missing argument");
+        value = argv[++i];
+      } else if (d->arg == Arg::kNone && has_value) {
+        return bad("--" + name + ": option does not take an argument");
+      }
+      CRSYNC_RETURN_IF_ERROR(d->apply(*out, value));
+      continue;
+    }
+    // Bundled short options.
+    for (size_t j = 1; j < a.size(); ++j) {
+      const char c = a[j];
+      const OptDef* d = find_short(c);
+      if (!d) return bad(std::string("-") + c + ": unknown option");
+      if (d->arg == Arg::kRequired) {
+        std::string value = a.substr(j + 1);
+        if (value.empty()) {
+          if (i + 1 >= argv.size()) return bad(std::string("-") + c + ": missing argument");
+          value = argv[++i];
+        }
+        CRSYNC_RETURN_IF_ERROR(d->apply(*out, value));
+        break;
+      }
+      CRSYNC_RETURN_IF_ERROR(d->apply(*out, ""));
+    }
+  }
+  if (out->opts.am_server && !out->opts.compress_choice.empty() &&
+      out->opts.compress_choice == "zlib")
+    out->opts.compress = true;
+  return Status::Ok();
+}
+
+}  // namespace crsync::cli

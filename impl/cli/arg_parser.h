@@ -1,0 +1,27 @@
+// Parses an rsync command line (client) or the argument vector a client
+// sends to a server ("--server [--sender] -flags[e.caps] --long... . paths")
+// into session::Options plus the positional arguments. popt semantics:
+// bundled short options, "-B700"/"-B 700", "--opt=value"/"--opt value",
+// and --no-OPTION negations.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "session/options.h"
+
+namespace crsync::cli {
+
+struct ParsedArgs {
+  session::Options opts;
+  std::vector<std::string> args;  // positional arguments
+  bool show_version = false;
+  bool show_help = false;
+  bool daemon = false;                   // --daemon
+  std::vector<std::string> unsupported;  // options crsync parses but cannot honour yet
+};
+
+Status parse_args(const std::vector<std::string>& argv, ParsedArgs* out);
+
+}  // namespace crsync::cli

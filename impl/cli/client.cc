@@ -1,0 +1,181 @@
+#include "cli/client.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "cli/server_args.h"
+#include "cli/session_runner.h"
+#include "session/handshake.h"
+#include "transport/fd_channel.h"
+#include "transport/memory_pipe.h"
+#include "wire/protocol_format.h"
+
+namespace crsync::cli {
+namespace {
+
+int usage_error(const std::string& msg) {
+  std::fprintf(stderr, "rsync: %s\n", msg.c_str());
+  std::fputs(error_line(1, "client").c_str(), stderr);
+  return 1;
+}
+
+int run_local(const session::Options& o, const std::vector<std::string>& sources,
+              const std::string& dest) {
+  auto [client_end, server_end] = transport::make_memory_pipe();
+  session::Options so = o;
+  so.am_server = true;
+  so.am_sender = false;
+  so.client_caps = session::client_capabilities(o, false);
+  SessionResult server_res;
+  transport::MemoryChannel* sch = server_end.get();
+  std::thread server([&] {
+    server_res = run_server(*sch, so, {dest}, true);
+    if (!server_res.status.ok()) sch->abort();
+    sch->close_write();
+  });
+  SessionResult res = run_client(*client_end, o, true, sources, dest, true);
+  if (!res.status.ok()) client_end->abort();
+  client_end->close_write();
+  server.join();
+  if (res.exit_code) return res.exit_code;
+  return server_res.exit_code;
+}
+
+int run_remote_shell(const session::Options& o, const HostSpec& remote, bool push,
+                     const std::vector<std::string>& sources, const std::string& dest,
+                     const std::vector<std::string>& remote_paths) {
+  std::vector<std::string> cmd;
+  std::string rsh = o.rsh;
+  if (rsh.empty()) {
+    const char* env = std::getenv("RSYNC_RSH");
+    rsh = env && *env ? env : "ssh";
+  }
+  Status s = split_shell_command(rsh, &cmd);
+  if (!s.ok()) return usage_error(std::string(s.message()));
+  if (!remote.user.empty()) {
+    cmd.push_back("-l");
+    cmd.push_back(remote.user);
+  }
+  cmd.push_back(remote.host);
+  cmd.push_back(o.rsync_path.empty() ? "rsync" : o.rsync_path);
+  const int proto = o.protocol ? o.protocol : wire::kProtocolVersion;
+  for (auto& a : server_options(o, push, proto, session::client_capabilities(o, false)))
+    cmd.push_back(a);
+  cmd.push_back(".");
+  for (const auto& p : remote_paths) cmd.push_back(safe_path_arg(p.empty() ? "." : p));
+
+  int to_child[2], from_child[2];
+  if (::pipe(to_child) != 0 || ::pipe(from_child) != 0) {
+    std::fprintf(stderr, "rsync: pipe: %s\n", std::strerror(errno));
+    return 12;
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    std::fprintf(stderr, "rsync: fork: %s\n", std::strerror(errno));
+    return 12;
+  }
+  if (pid == 0) {
+    ::dup2(to_child[0], 0);
+    ::dup2(from_child[1], 1);
+    ::close(to_child[0]);
+    ::close(to_child[1]);
+    ::close(from_child[0]);
+    ::close(from_child[1]);
+    std::vector<char*> argv;
+    for (auto& a : cmd) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execvp(argv[0], argv.data());
+    std::fprintf(stderr, "rsync: Failed to exec %s: %s (%d)\n", argv[0], std::strerror(errno),
+                 errno);
+    std::_Exit(127);
+  }
+  ::close(to_child[0]);
+  ::close(from_child[1]);
+  ::signal(SIGPIPE, SIG_IGN);
+  transport::FdChannel ch(from_child[0], to_child[1], true);
+  if (o.timeout) ch.set_timeout_seconds(o.timeout);
+  SessionResult res = run_client(ch, o, push, sources, dest, false);
+  ch.close_write();
+  int wstatus = 0;
+  ::waitpid(pid, &wstatus, 0);
+  if (res.exit_code) return res.exit_code;
+  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0) {
+    const int st = WEXITSTATUS(wstatus);
+    return st == 255 ? 124 : st == 127 ? 127 : st;
+  }
+  return 0;
+}
+
+}  // namespace
+
+HostSpec parse_host_spec(const std::string& arg) {
+  HostSpec h;
+  if (arg.size() >= 8 && strncasecmp(arg.c_str(), "rsync://", 8) == 0) {
+    h.remote = h.daemon = true;
+    return h;
+  }
+  size_t host_start = 0;
+  for (size_t i = 0; i < arg.size(); ++i) {
+    const char c = arg[i];
+    if (c == '/') return h;
+    if (c == '@') host_start = i + 1;
+    if (c == '[' && i == host_start) {
+      const auto close = arg.find(']', i);
+      if (close == std::string::npos) return h;
+      i = close;
+      continue;
+    }
+    if (c == ':') {
+      h.remote = true;
+      if (host_start > 0) h.user = arg.substr(0, host_start - 1);
+      h.host = arg.substr(host_start, i - host_start);
+      if (h.host.size() >= 2 && h.host.front() == '[' && h.host.back() == ']')
+        h.host = h.host.substr(1, h.host.size() - 2);
+      if (i + 1 < arg.size() && arg[i + 1] == ':') {
+        h.daemon = true;
+        h.path = arg.substr(i + 2);
+      } else {
+        h.path = arg.substr(i + 1);
+      }
+      return h;
+    }
+  }
+  return h;
+}
+
+int run_client_command(const session::Options& o, const std::vector<std::string>& args) {
+  if (args.empty()) return usage_error("no source or destination given");
+  if (args.size() == 1)
+    return usage_error("listing a single argument (--list-only) is not supported yet");
+  const HostSpec first = parse_host_spec(args.front());
+  const HostSpec last = parse_host_spec(args.back());
+  if (first.daemon || last.daemon) {
+    std::fprintf(stderr, "rsync: daemon connections are not supported yet in this build\n");
+    std::fputs(error_line(4, "client").c_str(), stderr);
+    return 4;
+  }
+  if (first.remote) {
+    if (last.remote) return usage_error("The source and destination cannot both be remote.");
+    std::vector<std::string> remote_paths;
+    for (size_t i = 0; i + 1 < args.size(); ++i) {
+      const HostSpec h = parse_host_spec(args[i]);
+      if (!h.remote || (!h.host.empty() && h.host != first.host))
+        return usage_error("Unexpected local arg: " + args[i]);
+      remote_paths.push_back(h.path);
+    }
+    return run_remote_shell(o, first, false, {}, args.back(), remote_paths);
+  }
+  for (size_t i = 0; i + 1 < args.size(); ++i)
+    if (parse_host_spec(args[i]).remote) return usage_error("Unexpected remote arg: " + args[i]);
+  std::vector<std::string> sources(args.begin(), args.end() - 1);
+  if (last.remote) return run_remote_shell(o, last, true, sources, std::string(), {last.path});
+  return run_local(o, sources, args.back());
+}
+
+}  // namespace crsync::cli

@@ -1,0 +1,138 @@
+#include "cli/server_args.h"
+
+#include <cstring>
+
+namespace crsync::cli {
+
+std::vector<std::string> server_options(const session::Options& o, bool client_is_sender,
+                                        int protocol, const std::string& caps) {
+  std::vector<std::string> argv;
+  argv.push_back("--server");
+  if (!client_is_sender) argv.push_back("--sender");
+  std::string w = "-";
+  for (int i = 0; i < o.verbose; ++i) w += 'v';
+  if (o.quiet) w += 'q';
+  if (o.backup) w += 'b';
+  if (o.update_only) w += 'u';
+  if (o.dry_run) w += 'n';
+  if (o.preserve_links) w += 'l';
+  if (o.dirs && !o.recursive) w += 'd';
+  if (client_is_sender) {
+    if (o.keep_dirlinks) w += 'K';
+    if (o.omit_dir_times) w += 'O';
+    if (o.omit_link_times) w += 'J';
+  } else {
+    if (o.copy_links) w += 'L';
+    if (o.copy_dirlinks) w += 'k';
+  }
+  if (o.whole_file > 0) w += 'W';
+  if (o.preserve_hard_links) w += 'H';
+  if (o.preserve_uid) w += 'o';
+  if (o.preserve_gid) w += 'g';
+  if (o.preserve_devices) w += 'D';
+  if (o.preserve_mtimes) w += 't';
+  if (o.preserve_atimes) w += 'U';
+  if (o.preserve_perms)
+    w += 'p';
+  else if (o.preserve_executability && client_is_sender)
+    w += 'E';
+  if (o.recursive) w += 'r';
+  if (o.always_checksum) w += 'c';
+  if (o.ignore_times) w += 'I';
+  if (o.relative) w += 'R';
+  if (o.one_file_system) w += 'x';
+  if (o.sparse) w += 'S';
+  if (o.compress && (o.compress_choice.empty() || o.compress_choice == "zlib")) w += 'z';
+  if (protocol >= 30) w += "e" + caps;
+  if (w.size() > 1) argv.push_back(w);
+
+  if (o.compress && o.compress_level >= 0)
+    argv.push_back("--compress-level=" + std::to_string(o.compress_level));
+  if (o.preserve_devices && !o.preserve_specials)
+    argv.push_back("--no-specials");
+  else if (!o.preserve_devices && o.preserve_specials)
+    argv.push_back("--specials");
+  if (client_is_sender && o.itemize) argv.push_back("--log-format=%i");
+  if (o.block_size) argv.push_back("-B" + std::to_string(o.block_size));
+  if (o.timeout) argv.push_back("--timeout=" + std::to_string(o.timeout));
+  if (!o.checksum_choice.empty()) argv.push_back("--checksum-choice=" + o.checksum_choice);
+  if (o.compress && !o.compress_choice.empty()) {
+    if (o.compress_choice == "zlibx")
+      argv.push_back("--new-compress");
+    else if (o.compress_choice == "zlib")
+      argv.push_back("--old-compress");
+    else
+      argv.push_back("--compress-choice=" + o.compress_choice);
+  }
+  if (client_is_sender) {
+    if (o.size_only) argv.push_back("--size-only");
+    if (o.stats) argv.push_back("--stats");
+    if (o.modify_window) argv.push_back("--modify-window=" + std::to_string(o.modify_window));
+  }
+  if (o.checksum_seed) argv.push_back("--checksum-seed=" + std::to_string(o.checksum_seed));
+  if (client_is_sender && o.partial) argv.push_back("--partial");
+  if (o.numeric_ids) argv.push_back("--numeric-ids");
+  if (client_is_sender) {
+    if (o.ignore_existing) argv.push_back("--ignore-existing");
+    if (o.existing_only) argv.push_back("--existing");
+    if (o.mkpath) argv.push_back("--mkpath");
+  }
+  return argv;
+}
+
+std::string safe_path_arg(const std::string& path) {
+  static const char kSpecial[] = "!#$&;|<>(){}\"'` \t";
+  std::string out;
+  if (!path.empty() && path[0] == '-') out = "./";
+  for (size_t i = 0; i < path.size(); ++i) {
+    const char c = path[i];
+    if (c == '\\') {
+      const char n = i + 1 < path.size() ? path[i + 1] : '\0';
+      out += (n == '*' || n == '?' || n == '[' || n == ']') ? "\\" : "\\\\";
+      continue;
+    }
+    if (std::strchr(kSpecial, c) && c != '\0') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+Status split_shell_command(const std::string& cmd, std::vector<std::string>* words) {
+  std::string cur;
+  bool in_word = false;
+  char quote = 0;
+  for (size_t i = 0; i < cmd.size(); ++i) {
+    const char c = cmd[i];
+    if (quote) {
+      if (c == quote) {
+        if (i + 1 < cmd.size() && cmd[i + 1] == quote) {
+          cur += c;
+          ++i;
+        } else {
+          quote = 0;
+        }
+      } else {
+        cur += c;
+      }
+      continue;
+    }
+    if (c == ' ') {
+      if (in_word) words->push_back(cur);
+      cur.clear();
+      in_word = false;
+      continue;
+    }
+    in_word = true;
+    if (c == '\'' || c == '"')
+      quote = c;
+    else
+      cur += c;
+  }
+  if (quote)
+    return Status::Error(ExitCode::kSyntax,
+                         std::string("Missing trailing-") + quote + " in remote-shell command.");
+  if (in_word) words->push_back(cur);
+  return Status::Ok();
+}
+
+}  // namespace crsync::cli

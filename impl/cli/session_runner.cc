@@ -1,0 +1,262 @@
+#include "cli/session_runner.h"
+
+#include <cstdio>
+
+#include "flist/source_walker.h"
+#include "session/context.h"
+#include "session/handshake.h"
+#include "session/receiving.h"
+#include "session/sender.h"
+#include "wire/primitives.h"
+#include "wire/protocol_format.h"
+
+namespace crsync::cli {
+namespace {
+
+using session::Context;
+
+flist::WalkOptions walk_options(const session::Options& o, int protocol) {
+  flist::WalkOptions w;
+  w.recursive = o.recursive;
+  w.dirs = o.dirs;
+  w.relative = o.relative;
+  w.copy_links = o.copy_links;
+  w.copy_dirlinks = o.copy_dirlinks;
+  w.preserve_links = o.preserve_links;
+  w.preserve_devices = o.preserve_devices;
+  w.preserve_specials = o.preserve_specials;
+  w.preserve_hard_links = o.preserve_hard_links;
+  w.one_file_system = o.one_file_system;
+  w.protocol = protocol;
+  return w;
+}
+
+// How the side that reads a peer's messages reacts to each.
+session::MuxIn::MessageHandler message_handler(Context& c, int32_t* peer_io_error, int* peer_exit) {
+  return [&c, peer_io_error, peer_exit](wire::MsgCode code, ByteSpan payload) -> Status {
+    const std::string text(as_chars(payload));
+    switch (code) {
+      case wire::MsgCode::kInfo: c.output->info(text); return Status::Ok();
+      case wire::MsgCode::kErrorXfer:
+        c.output->note_xfer_error();
+        c.output->error(text);
+        return Status::Ok();
+      case wire::MsgCode::kError:
+      case wire::MsgCode::kWarning: c.output->error(text); return Status::Ok();
+      case wire::MsgCode::kIoError: {
+        ByteReader r(payload);
+        int32_t v = 0;
+        (void)wire::get_int32(r, &v);
+        *peer_io_error |= v & static_cast<int32_t>(wire::kIoerrMask);
+        return Status::Ok();
+      }
+      case wire::MsgCode::kErrorExit: {
+        int32_t v = 0;
+        if (payload.size() == 4) {
+          ByteReader r(payload);
+          (void)wire::get_int32(r, &v);
+        }
+        *peer_exit = v;
+        return Status::Error(static_cast<ExitCode>(v ? v : 12), "");
+      }
+      case wire::MsgCode::kDeleted:
+        if (c.opts.verbose > 0 || c.opts.itemize) {
+          std::string name = text;
+          const bool dir = !name.empty() && name.back() == '\0';
+          if (dir) name.pop_back();
+          c.output->info((c.opts.itemize ? "*deleting   " : "deleting ") + name + (dir ? "/" : "") +
+                         "\n");
+        }
+        return Status::Ok();
+      default: return Status::Ok();
+    }
+  };
+}
+
+int exit_code_for(const Context& c, int32_t io_error) {
+  if (c.output->had_xfer_error() || (io_error & static_cast<int32_t>(wire::kIoerrGeneral)))
+    return static_cast<int>(ExitCode::kPartial);
+  if (io_error & static_cast<int32_t>(wire::kIoerrVanished))
+    return static_cast<int>(ExitCode::kVanished);
+  return 0;
+}
+
+Status setup_mux(Context& c, bool am_server, bool am_sender) {
+  const int proto = c.protocol();
+  if (am_server) {
+    CRSYNC_RETURN_IF_ERROR(c.out->set_multiplexed(true));
+    c.in->set_multiplexed(proto >= 30);
+  } else {
+    CRSYNC_RETURN_IF_ERROR(c.out->set_multiplexed(proto >= 30));
+    c.in->set_multiplexed(true);
+  }
+  (void)am_sender;
+  return Status::Ok();
+}
+
+void print_summary(Context& c) {
+  if (c.am_server) return;
+  const auto secs =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - c.start)
+          .count();
+  if (c.opts.stats)
+    c.output->info(session::stats_block(c.stats, c.protocol(), c.opts.human_readable));
+  if (c.opts.stats || c.opts.verbose > 0) {
+    c.output->info("\n" + session::summary_lines(c.stats, static_cast<double>(secs), c.opts.dry_run,
+                                                 c.opts.human_readable));
+  }
+}
+
+}  // namespace
+
+std::string error_line(int code, const std::string& who) {
+  return std::string(code == 24 ? "rsync warning: " : "rsync error: ") +
+         exit_code_text(static_cast<ExitCode>(code)) + " (code " + std::to_string(code) +
+         ") at main.cc(0) [" + who + "=" CRSYNC_VERSION "-crsync]\n";
+}
+
+SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, bool push,
+                         const std::vector<std::string>& sources, const std::string& dest,
+                         bool local) {
+  SessionResult res;
+  session::ClientOutput output;
+  output.quiet = o.quiet;
+  output.who = push ? "sender" : "receiver";
+  Context c{o};
+  c.am_server = false;
+  c.am_sender = push;
+  c.local = local;
+  session::MuxIn in(ch, {false, push, local}, wire::kProtocolVersion);
+  session::MuxOut out(ch, wire::kProtocolVersion);
+  c.in = &in;
+  c.out = &out;
+  c.output = &output;
+  int32_t peer_io_error = 0;
+  int peer_exit = 0;
+  in.set_message_handler(message_handler(c, &peer_io_error, &peer_exit));
+
+  session::HandshakeParams hp;
+  hp.am_server = false;
+  hp.am_sender = push;
+  hp.allow_inc_recurse = false;
+  Status s = session::run_handshake(in, out, o, hp, &c.neg);
+  if (s.ok()) s = setup_mux(c, false, push);
+  if (s.ok() && !push && !local) {
+    ByteWriter w;
+    wire::put_int32(w, 0);  // the (empty) filter list
+    s = out.write(w);
+    if (s.ok()) s = out.flush();
+  }
+  int32_t io_error = 0;
+  if (s.ok()) {
+    if (push) {
+      flist::WalkResult wr;
+      s = flist::walk_sources(sources, walk_options(o, c.protocol()), &wr);
+      for (const auto& e : wr.errors) output.error("rsync: [sender] " + e + "\n");
+      for (const auto& i : wr.infos) output.info(i + "\n");
+      io_error = wr.io_error;
+      if (s.ok()) {
+        if (o.verbose > 0 && !o.quiet && (o.recursive || o.dirs))
+          output.info("building file list ... done\n");
+        session::Sender snd(c, std::move(wr.entries), wr.io_error);
+        s = snd.run();
+        c.stats.total_read = static_cast<int64_t>(in.total_read());
+        c.stats.total_written = static_cast<int64_t>(out.total_written());
+      }
+    } else {
+      if (o.verbose > 0 && !o.quiet && (o.recursive || o.dirs))
+        output.info("receiving file list ... done\n");
+      session::ReceivingSide rs(c, dest);
+      s = rs.run();
+    }
+  }
+  if (!s.ok()) {
+    res.status = s;
+    res.exit_code = peer_exit ? peer_exit : s.exit_status();
+    if (!s.message().empty()) output.error("rsync: " + std::string(s.message()) + "\n");
+    output.error(error_line(res.exit_code, push ? "sender" : "receiver"));
+    return res;
+  }
+  print_summary(c);
+  res.exit_code = exit_code_for(c, io_error | peer_io_error);
+  if (res.exit_code) output.error(error_line(res.exit_code, push ? "sender" : "generator"));
+  return res;
+}
+
+SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,
+                         const std::vector<std::string>& args, bool local) {
+  SessionResult res;
+  session::MuxOut out(ch, wire::kProtocolVersion);
+  session::ServerOutput output(out, false);
+  const bool sender = o.am_sender;
+  output.who = sender ? "sender" : "receiver";
+  Context c{o};
+  c.am_server = true;
+  c.am_sender = sender;
+  c.local = local;
+  session::MuxIn in(ch, {true, sender, local}, wire::kProtocolVersion);
+  c.in = &in;
+  c.out = &out;
+  c.output = &output;
+  int32_t peer_io_error = 0;
+  int peer_exit = 0;
+  in.set_message_handler(message_handler(c, &peer_io_error, &peer_exit));
+
+  session::HandshakeParams hp;
+  hp.am_server = true;
+  hp.am_sender = sender;
+  hp.allow_inc_recurse = false;
+  Status s = session::run_handshake(in, out, o, hp, &c.neg);
+  if (s.ok()) s = setup_mux(c, true, sender);
+  if (s.ok() && sender && !local) {
+    // The client's filter list: int32 length + rule, ended by 0.
+    for (;;) {
+      int32_t len = 0;
+      s = in.read_int32(&len);
+      if (!s.ok() || len == 0) break;
+      if (len < 0 || len > wire::kMaxPathLen * 4) {
+        s = Status::Protocol("invalid filter rule length " + std::to_string(len));
+        break;
+      }
+      std::string rule(static_cast<size_t>(len), '\0');
+      s = in.read_bytes(reinterpret_cast<uint8_t*>(rule.data()), rule.size());
+      if (!s.ok()) break;
+      s = Status::Error(ExitCode::kUnsupported, "filter rules are not supported yet: " + rule);
+      break;
+    }
+  }
+  int32_t io_error = 0;
+  if (s.ok()) {
+    if (sender) {
+      flist::WalkResult wr;
+      s = flist::walk_sources(args, walk_options(o, c.protocol()), &wr);
+      for (const auto& e : wr.errors) output.error("rsync: [sender] " + e + "\n");
+      io_error = wr.io_error;
+      if (s.ok()) {
+        session::Sender snd(c, std::move(wr.entries), wr.io_error);
+        s = snd.run();
+      }
+    } else {
+      session::ReceivingSide rs(c, args.empty() ? "." : args[0]);
+      s = rs.run();
+    }
+  }
+  if (s.ok()) s = out.flush();
+  if (!s.ok()) {
+    res.status = s;
+    res.exit_code = peer_exit ? peer_exit : s.exit_status();
+    if (!s.message().empty()) output.error("rsync: " + std::string(s.message()) + "\n");
+    if (c.protocol() >= 31 && out.multiplexed() && res.exit_code != 10 && res.exit_code != 12 &&
+        res.exit_code != 19 && res.exit_code != 30 && !peer_exit) {
+      ByteWriter w;
+      wire::put_int32(w, res.exit_code);
+      (void)out.send_msg(wire::MsgCode::kErrorExit, ByteSpan(w.bytes()));
+    }
+    output.error(error_line(res.exit_code, sender ? "sender" : "receiver"));
+    return res;
+  }
+  res.exit_code = exit_code_for(c, io_error | peer_io_error);
+  return res;
+}
+
+}  // namespace crsync::cli

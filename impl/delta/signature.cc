@@ -1,0 +1,70 @@
+#include "delta/signature.h"
+
+#include <string>
+
+#include "base/check.h"
+#include "checksum/rolling.h"
+#include "wire/primitives.h"
+
+namespace crsync::delta {
+
+Signature make_signature(ByteSpan data, const checksum::SumHead& head, checksum::BlockSummer& s) {
+  Signature sig;
+  sig.head = head;
+  const auto count = static_cast<size_t>(head.count);
+  const auto s2 = static_cast<size_t>(head.s2length);
+  sig.sum1.resize(count);
+  sig.sum2.resize(count * s2);
+  uint8_t full[64];
+  for (size_t i = 0; i < count; ++i) {
+    const size_t off = i * static_cast<size_t>(head.blength);
+    const size_t len = static_cast<size_t>(sig.block_len(static_cast<int32_t>(i)));
+    const ByteSpan block = data.subspan(off, len);
+    sig.sum1[i] = checksum::RollingSum::compute(block);
+    s.sum2(block, full);
+    std::copy(full, full + s2, sig.sum2.begin() + static_cast<std::ptrdiff_t>(i * s2));
+  }
+  return sig;
+}
+
+void put_sum_head(ByteWriter& w, const checksum::SumHead& h, int protocol) {
+  wire::put_int32(w, h.count);
+  wire::put_int32(w, h.blength);
+  if (protocol >= 27) wire::put_int32(w, h.s2length);
+  wire::put_int32(w, h.remainder);
+}
+
+void put_signature(ByteWriter& w, const Signature& sig, int protocol) {
+  put_sum_head(w, sig.head, protocol);
+  for (size_t i = 0; i < sig.sum1.size(); ++i) {
+    wire::put_int32(w, static_cast<int32_t>(sig.sum1[i]));
+    w.append(sig.strong(i));
+  }
+}
+
+Status get_sum_head(ByteReader& r, int protocol, int xfer_sum_len, checksum::SumHead* h) {
+  CRSYNC_RETURN_IF_ERROR(wire::get_int32(r, &h->count));
+  CRSYNC_RETURN_IF_ERROR(wire::get_int32(r, &h->blength));
+  h->s2length = xfer_sum_len;
+  if (protocol >= 27) CRSYNC_RETURN_IF_ERROR(wire::get_int32(r, &h->s2length));
+  CRSYNC_RETURN_IF_ERROR(wire::get_int32(r, &h->remainder));
+  CRSYNC_RETURN_IF_ERROR(checksum::check_sum_head(*h, protocol, xfer_sum_len));
+  const uint64_t bytes = static_cast<uint64_t>(h->count) * (4 + static_cast<uint64_t>(h->s2length));
+  CRSYNC_PEER_CHECK(bytes <= kMaxSignatureBytes, ExitCode::kProtocol,
+                    "Invalid checksum count " + std::to_string(h->count));
+  return Status::Ok();
+}
+
+Status get_block_sums(ByteReader& r, Signature* sig, size_t block) {
+  int32_t s1 = 0;
+  CRSYNC_RETURN_IF_ERROR(wire::get_int32(r, &s1));
+  ByteSpan s2;
+  CRSYNC_RETURN_IF_ERROR(r.take(static_cast<size_t>(sig->head.s2length), &s2));
+  sig->sum1[block] = static_cast<uint32_t>(s1);
+  std::copy(s2.begin(), s2.end(),
+            sig->sum2.begin() +
+                static_cast<std::ptrdiff_t>(block * static_cast<size_t>(sig->head.s2length)));
+  return Status::Ok();
+}
+
+}  // namespace crsync::delta

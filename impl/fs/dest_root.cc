@@ -1,0 +1,151 @@
+#include "fs/dest_root.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace crsync::fs {
+namespace {
+
+bool openat2_works = true;
+
+std::string err_text(const char* what, std::string_view name) {
+  return std::string(what) + " \"" + std::string(name) + "\" failed: " + std::strerror(errno) +
+         " (" + std::to_string(errno) + ")";
+}
+
+bool has_dot_dot(std::string_view rel) {
+  size_t i = 0;
+  while (i <= rel.size()) {
+    size_t j = rel.find('/', i);
+    if (j == std::string_view::npos) j = rel.size();
+    if (rel.substr(i, j - i) == "..") return true;
+    i = j + 1;
+  }
+  return false;
+}
+
+// Fallback walk: each directory component opened with O_NOFOLLOW.
+Result<Fd> walk(int dirfd, std::string_view rel, int flags, mode_t mode) {
+  Fd cur(::dup(dirfd));
+  if (!cur.valid()) return Status::Error(ExitCode::kFileIo, err_text("dup", rel));
+  size_t i = 0;
+  while (true) {
+    size_t j = rel.find('/', i);
+    const bool last = j == std::string_view::npos;
+    if (last) j = rel.size();
+    const std::string comp(rel.substr(i, j - i));
+    if (comp.empty() || comp == ".") {
+      if (last) {
+        Fd out(::openat(cur.get(), ".", flags | O_NOFOLLOW | O_CLOEXEC, mode));
+        if (!out.valid()) return Status::Error(ExitCode::kFileIo, err_text("open", rel));
+        return out;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (last) {
+      Fd out(::openat(cur.get(), comp.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode));
+      if (!out.valid()) return Status::Error(ExitCode::kFileIo, err_text("open", rel));
+      return out;
+    }
+    Fd next(::openat(cur.get(), comp.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!next.valid()) return Status::Error(ExitCode::kFileIo, err_text("open", rel));
+    cur = std::move(next);
+    i = j + 1;
+  }
+}
+
+}  // namespace
+
+Fd::~Fd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Fd& Fd::operator=(Fd&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.fd_;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+Result<Fd> open_beneath(int dirfd, std::string_view rel, int flags, mode_t mode) {
+  if (!rel.empty() && rel.front() == '/')
+    return Status::Error(ExitCode::kProtocol, "absolute path refused: " + std::string(rel));
+  if (has_dot_dot(rel))
+    return Status::Error(ExitCode::kProtocol, "path with .. refused: " + std::string(rel));
+  const std::string path = rel.empty() ? std::string(".") : std::string(rel);
+  if (openat2_works) {
+    open_how how{};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC | O_NOFOLLOW);
+    how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS;
+    const long fd = ::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how);
+    if (fd >= 0) return Fd(static_cast<int>(fd));
+    if (errno == ENOSYS) {
+      openat2_works = false;
+    } else {
+      return Status::Error(ExitCode::kFileIo, err_text("open", rel));
+    }
+  }
+  return walk(dirfd, path, flags, mode);
+}
+
+Result<DestRoot> DestRoot::open(const std::string& path, bool create) {
+  DestRoot d;
+  d.path_ = path;
+  int fd = ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && create) {
+    if (::mkdir(path.c_str(), 0777) != 0 && errno != EEXIST)
+      return Status::Error(ExitCode::kFileIo, err_text("mkdir", path));
+    fd = ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  }
+  if (fd < 0) return Status::Error(ExitCode::kFileIo, err_text("change_dir", path));
+  d.root_ = Fd(fd);
+  return d;
+}
+
+Status DestRoot::open_parent(std::string_view rel, Fd* parent, std::string* base) const {
+  const size_t slash = rel.rfind('/');
+  const std::string_view dir =
+      slash == std::string_view::npos ? std::string_view() : rel.substr(0, slash);
+  *base = std::string(slash == std::string_view::npos ? rel : rel.substr(slash + 1));
+  if (*base == "..") return Status::Error(ExitCode::kProtocol, "path with .. refused");
+  CRSYNC_ASSIGN_OR_RETURN(*parent, open_beneath(root_.get(), dir, O_PATH | O_DIRECTORY));
+  return Status::Ok();
+}
+
+Status DestRoot::lstat(std::string_view rel, struct stat* st, bool* exists) const {
+  Fd parent;
+  std::string base;
+  Status s = open_parent(rel, &parent, &base);
+  if (!s.ok()) {
+    if (errno == ENOENT || errno == ENOTDIR) {
+      *exists = false;
+      return Status::Ok();
+    }
+    return s;
+  }
+  const char* name = base.empty() || base == "." ? "." : base.c_str();
+  if (::fstatat(parent.get(), name, st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) {
+      *exists = false;
+      return Status::Ok();
+    }
+    return Status::Error(ExitCode::kFileIo, err_text("lstat", rel));
+  }
+  *exists = true;
+  return Status::Ok();
+}
+
+Result<Fd> DestRoot::open_read(std::string_view rel) const {
+  return open_beneath(root_.get(), rel, O_RDONLY);
+}
+
+}  // namespace crsync::fs

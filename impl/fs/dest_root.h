@@ -1,0 +1,70 @@
+// Every file-system change on the receiving side goes through a DestRoot:
+// paths from the peer are resolved *beneath* the destination directory
+// (openat2 with RESOLVE_BENEATH, or a component walk that refuses symlinks
+// where openat2 is missing), and the final component is acted on with the
+// *at() calls and AT_SYMLINK_NOFOLLOW. So a peer's names, symlinks or races
+// can never make crsync write outside the destination.
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace crsync::fs {
+
+// An open directory descriptor, closed on destruction.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd();
+  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  Fd& operator=(Fd&& o) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int release() {
+    const int f = fd_;
+    fd_ = -1;
+    return f;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+class DestRoot {
+ public:
+  // Opens (and with `create`, makes) the destination directory.
+  static Result<DestRoot> open(const std::string& path, bool create);
+
+  const std::string& path() const { return path_; }
+  int fd() const { return root_.get(); }
+
+  // The parent directory of `rel` (beneath the root) and its last component.
+  // `rel` must be relative and free of "..": callers pass names that passed
+  // flist::check_received_name; this refuses them again.
+  Status open_parent(std::string_view rel, Fd* parent, std::string* base) const;
+
+  // lstat of rel; ENOENT gives ok with *exists = false.
+  Status lstat(std::string_view rel, struct stat* st, bool* exists) const;
+
+  // Opens an existing file beneath the root for reading (no symlink follow).
+  Result<Fd> open_read(std::string_view rel) const;
+
+ private:
+  std::string path_;
+  Fd root_;
+};
+
+// Resolves `rel` beneath `dirfd` without following any symlink on the way
+// (the final component included when `nofollow_last`), returning an O_PATH
+// or opened descriptor with `flags`.
+Result<Fd> open_beneath(int dirfd, std::string_view rel, int flags, mode_t mode = 0);
+
+}  // namespace crsync::fs

@@ -1,0 +1,21 @@
+#include "session/context.h"
+
+#include "wire/protocol_format.h"
+
+namespace crsync::session {
+
+bool item_is_significant(uint32_t iflags) {
+  const uint32_t insignificant =
+      wire::kItemBasisTypeFollows | wire::kItemXnameFollows | wire::kItemLocalChange;
+  return (iflags & 0xFFFF & ~insignificant) != 0;
+}
+
+bool should_log_nontransfer(const Context& c, uint32_t iflags, const flist::FileEntry& e) {
+  if (!c.logs_items()) return false;
+  const bool significant = item_is_significant(iflags);
+  const bool see_item = c.opts.itemize && significant;
+  const bool local_change = (iflags & wire::kItemLocalChange) && significant;
+  return see_item || local_change || (flist::is_dir(e.mode) && significant);
+}
+
+}  // namespace crsync::session

@@ -1,0 +1,48 @@
+// What every role of one session shares: the options, what the handshake
+// negotiated, the connection, where messages go, and the statistics.
+#pragma once
+
+#include <chrono>
+
+#include "session/handshake.h"
+#include "session/item_log.h"
+#include "session/mux_io.h"
+#include "session/options.h"
+#include "session/output.h"
+
+namespace crsync::session {
+
+struct Context {
+  const Options& opts;
+  Negotiated neg;
+  bool am_server = false;
+  bool am_sender = false;
+  bool local = false;  // a local copy: both ends in this process
+  MuxIn* in = nullptr;
+  MuxOut* out = nullptr;
+  Output* output = nullptr;
+  TransferStats stats;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+
+  int protocol() const { return neg.protocol; }
+  int max_phase() const { return neg.protocol >= 29 ? 2 : 1; }
+  // What the client prints for items: -v or -i (or --out-format).
+  bool logs_items() const { return !am_server && (opts.verbose > 0 || opts.itemize); }
+  ItemizeContext itemize_context() const {
+    ItemizeContext c;
+    c.sending_client = am_sender && !am_server && !local;
+    c.preserve_mtimes = opts.preserve_mtimes;
+    c.symlink_times = am_sender ? neg.symlink_times : true;
+    return c;
+  }
+};
+
+// Significant itemize bits: everything but BASIS_TYPE_FOLLOWS,
+// XNAME_FOLLOWS and LOCAL_CHANGE (upstream SIGNIFICANT_ITEM_FLAGS).
+bool item_is_significant(uint32_t iflags);
+
+// The client's rule for printing an item that was not transferred
+// (upstream log.c maybe_log_item).
+bool should_log_nontransfer(const Context& c, uint32_t iflags, const flist::FileEntry& e);
+
+}  // namespace crsync::session

@@ -1,0 +1,110 @@
+// The blocking driver's view of one connection: MuxIn reads the peer's
+// stream (demultiplexing it once multiplexing is on) and MuxOut writes ours
+// (framing data as MSG_DATA once on). Role logic decodes with the pure
+// codecs through MuxIn::decode, which retries a decoder after reading more
+// bytes whenever it answers need-more; so the same codecs serve an async
+// driver that feeds bytes as they arrive.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+
+#include "base/bytes.h"
+#include "base/status.h"
+#include "transport/byte_channel.h"
+#include "wire/mplex.h"
+
+namespace crsync::session {
+
+class MuxIn {
+ public:
+  // A non-data message: return an error Status to abort the session.
+  using MessageHandler = std::function<Status(wire::MsgCode code, ByteSpan payload)>;
+
+  MuxIn(transport::ByteChannel& ch, wire::MplexEndpoint me, int protocol)
+      : ch_(ch), me_(me), protocol_(protocol) {}
+
+  void set_protocol(int protocol) { protocol_ = protocol; }
+  void set_multiplexed(bool on) { mux_ = on; }
+  bool multiplexed() const { return mux_; }
+  void set_message_handler(MessageHandler h) { handler_ = std::move(h); }
+
+  // Runs `decode(ByteReader&)` over the buffered data stream, reading more
+  // input until it answers something other than need-more. What it consumed
+  // is dropped from the buffer.
+  template <typename F>
+  Status decode(F&& decode_fn) {
+    for (;;) {
+      ByteReader r{ByteSpan(data_.data() + pos_, data_.size() - pos_)};
+      Status s = decode_fn(r);
+      if (!s.need_more()) {
+        if (s.ok()) pos_ += r.pos();
+        return s;
+      }
+      CRSYNC_RETURN_IF_ERROR(fill());
+    }
+  }
+
+  Status read_bytes(uint8_t* out, size_t n);
+  Status read_int32(int32_t* v);
+  Status read_int16(uint16_t* v);
+  Status read_byte(uint8_t* v);
+  Status read_varint(int32_t* v);
+  Status read_varlong(int min_bytes, int64_t* v);
+
+  // Raw bytes read from the channel (frame headers included), for --stats.
+  uint64_t total_read() const { return total_read_; }
+  // True once the peer closed the connection and every buffered byte is used.
+  bool at_eof();
+
+ private:
+  // Appends at least one data byte to data_ (handling messages on the way).
+  Status fill();
+  Status read_raw(uint8_t* out, size_t n);
+
+  transport::ByteChannel& ch_;
+  wire::MplexEndpoint me_;
+  int protocol_;
+  bool mux_ = false;
+  MessageHandler handler_;
+  Bytes data_;  // demultiplexed data not yet consumed, from pos_
+  size_t pos_ = 0;
+  Bytes raw_;  // raw channel bytes not yet parsed, from raw_pos_
+  size_t raw_pos_ = 0;
+  bool eof_ = false;
+  uint64_t total_read_ = 0;
+};
+
+class MuxOut {
+ public:
+  static constexpr size_t kFrameTarget = 32 * 1024;
+
+  MuxOut(transport::ByteChannel& ch, int protocol) : ch_(ch), protocol_(protocol) {}
+
+  void set_protocol(int protocol) { protocol_ = protocol; }
+  // Switching on flushes whatever was written raw before.
+  Status set_multiplexed(bool on);
+  bool multiplexed() const { return mux_; }
+
+  // Protocol data. Buffered; thread-safe.
+  Status write(ByteSpan data);
+  Status write(const ByteWriter& w) { return write(ByteSpan(w.bytes())); }
+  // A message frame (multiplexed mode only); pending data goes first.
+  Status send_msg(wire::MsgCode code, ByteSpan payload);
+  Status flush();
+  void close() { ch_.close_write(); }
+
+  uint64_t total_written() const { return total_written_; }
+
+ private:
+  Status flush_locked();
+  transport::ByteChannel& ch_;
+  int protocol_;
+  bool mux_ = false;
+  std::mutex mu_;
+  Bytes pending_;
+  uint64_t total_written_ = 0;
+};
+
+}  // namespace crsync::session

@@ -1,0 +1,106 @@
+// Everything a transfer is asked to do: the parsed command line (client) or
+// server argument vector (server). Plain data; parsing lives in cli/.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wire/negotiate.h"
+
+namespace crsync::session {
+
+enum class DeleteMode { kNone, kBefore, kDuring, kDelay, kAfter };
+
+struct Options {
+  // ---- output ----
+  int verbose = 0;         // -v (count)
+  bool quiet = false;      // -q
+  bool itemize = false;    // -i
+  std::string out_format;  // --out-format
+  bool stats = false;      // --stats
+  int progress = 0;        // --progress (1), --info=progress2 (2)
+  int human_readable = 1;  // -h (count; 3.4 default 1)
+  bool list_only = false;  // --list-only
+
+  // ---- what to send ----
+  bool recursive = false;                 // -r
+  bool dirs = false;                      // -d
+  bool relative = false;                  // -R
+  bool implied_dirs = true;               // --no-implied-dirs
+  bool one_file_system = false;           // -x
+  std::string files_from;                 // --files-from
+  bool from0 = false;                     // -0
+  std::vector<std::string> filter_rules;  // -f/--exclude/--include in order, as rule text
+
+  // ---- what to preserve ----
+  bool preserve_links = false;          // -l
+  bool copy_links = false;              // -L
+  bool copy_dirlinks = false;           // -k
+  bool keep_dirlinks = false;           // -K
+  bool preserve_hard_links = false;     // -H
+  bool preserve_perms = false;          // -p
+  bool preserve_executability = false;  // -E
+  bool preserve_uid = false;            // -o
+  bool preserve_gid = false;            // -g
+  bool preserve_devices = false;        // --devices
+  bool preserve_specials = false;       // --specials
+  bool preserve_mtimes = false;         // -t
+  bool preserve_atimes = false;         // -U
+  bool omit_dir_times = false;          // -O
+  bool omit_link_times = false;         // -J
+  bool numeric_ids = false;             // --numeric-ids
+  std::string chmod;                    // --chmod
+
+  // ---- how to transfer ----
+  bool dry_run = false;                        // -n
+  int whole_file = -1;                         // -W / --no-whole-file; -1 = default (local: on)
+  bool sparse = false;                         // -S
+  int32_t block_size = 0;                      // -B
+  bool always_checksum = false;                // -c
+  bool update_only = false;                    // -u
+  bool ignore_times = false;                   // -I
+  bool size_only = false;                      // --size-only
+  int modify_window = 0;                       // --modify-window
+  bool inplace = false;                        // --inplace
+  int append = 0;                              // --append (1), --append-verify (2)
+  bool partial = false;                        // --partial
+  std::string partial_dir;                     // --partial-dir
+  std::string temp_dir;                        // --temp-dir
+  bool delay_updates = false;                  // --delay-updates
+  bool backup = false;                         // -b
+  std::string backup_dir;                      // --backup-dir
+  std::string suffix = "~";                    // --suffix
+  DeleteMode delete_mode = DeleteMode::kNone;  // --delete*
+  bool delete_excluded = false;                // --delete-excluded
+  int max_delete = -1;                         // --max-delete
+  bool existing_only = false;                  // --existing
+  bool ignore_existing = false;                // --ignore-existing
+  bool remove_source_files = false;            // --remove-source-files
+  bool mkpath = false;                         // --mkpath
+
+  // ---- compression and checksums ----
+  bool compress = false;        // -z
+  std::string compress_choice;  // --compress-choice
+  int compress_level = -1;      // --compress-level
+  std::string skip_compress;    // --skip-compress
+  std::string checksum_choice;  // --checksum-choice
+  int32_t checksum_seed = 0;    // --checksum-seed
+
+  // ---- connection ----
+  int protocol = 0;            // --protocol (0 = ours)
+  int timeout = 0;             // --timeout
+  int64_t bwlimit = 0;         // --bwlimit (bytes/s)
+  std::string rsh;             // -e/--rsh
+  std::string rsync_path;      // --rsync-path
+  bool secluded_args = false;  // -s
+  bool inc_recursive = true;   // --no-inc-recursive clears
+
+  // ---- server side ----
+  bool am_server = false;   // --server
+  bool am_sender = false;   // --sender (server: we send)
+  std::string client_caps;  // the -e.xxx capability letters (server)
+};
+
+}  // namespace crsync::session

@@ -1,0 +1,54 @@
+// Where a role's messages go. On a client: informational lines to stdout,
+// errors and warnings to stderr. On a server: informational lines travel to
+// the client as MSG_INFO; errors go to the server's stderr (upstream's
+// default for remote-shell servers), or as MSG_ERROR on a daemon socket.
+#pragma once
+
+#include <cstdio>
+#include <mutex>
+#include <string>
+
+#include "session/mux_io.h"
+
+namespace crsync::session {
+
+class Output {
+ public:
+  virtual ~Output() = default;
+  virtual void info(const std::string& text) = 0;     // FINFO/FCLIENT, text ends in '\n'
+  virtual void error(const std::string& text) = 0;    // FERROR/FERROR_XFER
+  virtual void warning(const std::string& text) = 0;  // FWARNING
+  // Errors of the partial-transfer kind (FERROR_XFER) make the exit code 23.
+  bool had_xfer_error() const { return xfer_error_; }
+  void note_xfer_error() { xfer_error_ = true; }
+  std::string who = "sender";  // role label in "[sender]" prefixes
+  bool quiet = false;
+
+ protected:
+  bool xfer_error_ = false;
+};
+
+class ClientOutput : public Output {
+ public:
+  void info(const std::string& text) override;
+  void error(const std::string& text) override;
+  void warning(const std::string& text) override;
+
+ private:
+  std::mutex mu_;
+};
+
+class ServerOutput : public Output {
+ public:
+  ServerOutput(MuxOut& out, bool errors_as_messages)
+      : out_(out), errors_as_msgs_(errors_as_messages) {}
+  void info(const std::string& text) override;
+  void error(const std::string& text) override;
+  void warning(const std::string& text) override;
+
+ private:
+  MuxOut& out_;
+  bool errors_as_msgs_;
+};
+
+}  // namespace crsync::session

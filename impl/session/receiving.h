@@ -1,0 +1,83 @@
+// The receiving side: receives the file list, then runs the generator (a
+// thread that decides what each file needs and writes requests to the
+// sender) and the receiver (this thread: reads the sender's token streams
+// and builds files) as upstream's two forked processes do, talking through
+// an internal event queue instead of a pipe (upstream generator.c,
+// receiver.c, main.c do_recv).
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "fs/dest_root.h"
+#include "session/context.h"
+#include "wire/ndx_codec.h"
+
+namespace crsync::session {
+
+class ReceivingSide {
+ public:
+  // `dest` is the destination argument as given (a directory, or a file
+  // name when a single file is sent).
+  ReceivingSide(Context& c, std::string dest) : c_(c), dest_arg_(std::move(dest)) {}
+  Status run();
+
+ private:
+  struct Event {
+    enum Kind { kDone, kRedo, kStop } kind;
+    int32_t ndx = 0;
+  };
+  Status receive_file_list();
+  Status open_destination();
+  // ---- generator ----
+  Status generator_main();
+  Status generate_entry(size_t idx, bool redo);
+  Status generate_dir(size_t idx);
+  Status generate_symlink(size_t idx);
+  Status generate_special(size_t idx);
+  Status generate_regular(size_t idx, bool redo);
+  Status send_item(int32_t ndx, uint32_t iflags);
+  Status delete_extraneous(const std::string& dir_rel);
+  Status wait_dones(int count);
+  void touch_up_dirs();
+  // ---- receiver ----
+  Status receiver_main();
+  Status receive_one(int32_t ndx, uint32_t iflags);
+  Status discard_file_data();
+  // ---- attributes ----
+  uint32_t itemize_existing(const flist::FileEntry& e, const struct stat& st) const;
+  void set_attrs(int dirfd, const std::string& base, const flist::FileEntry& e, int fd, bool is_new,
+                 bool set_time);
+  uint32_t map_uid(const flist::FileEntry& e) const;
+  uint32_t map_gid(const flist::FileEntry& e) const;
+  std::string local_name(const flist::FileEntry& e) const;
+  void post(Event ev);
+  void log_item(uint32_t iflags, const flist::FileEntry& e);
+
+  Context& c_;
+  std::string dest_arg_;
+  fs::DestRoot dest_;
+  bool dest_created_ = false;  // open_destination made the top directory
+  // The generator prints items itself only where no echo will come back:
+  // a client below protocol 29.
+  bool gen_logs() const { return !c_.am_server && c_.protocol() < 29; }
+  bool single_file_ = false;  // the one entry is written under dest's own name
+  std::string single_name_;
+  std::vector<flist::FileEntry> list_;
+  int32_t ndx_start_ = 0;
+  std::vector<std::pair<uint32_t, std::string>> user_names_, group_names_;
+  std::vector<bool> redo_done_;
+  int32_t io_error_ = 0;
+  wire::NdxEncoder* gen_ndx_ = nullptr;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Event> events_;
+  int dones_seen_ = 0;
+  Status gen_status_;
+};
+
+}  // namespace crsync::session

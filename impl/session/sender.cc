@@ -1,0 +1,398 @@
+#include "session/sender.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <numeric>
+
+#include "base/check.h"
+#include "delta/matcher.h"
+#include "delta/signature.h"
+#include "delta/token_codec.h"
+#include "flist/flist_sort.h"
+#include "flist/id_list.h"
+#include "wire/ndx_codec.h"
+#include "wire/primitives.h"
+#include "wire/protocol_format.h"
+
+namespace crsync::session {
+namespace {
+
+// Writes plain tokens straight into the session output, in 32 KiB batches.
+class PlainTokenWriter : public delta::TokenSink {
+ public:
+  explicit PlainTokenWriter(MuxOut& out) : out_(out) {}
+  void token(ByteSpan literal, int32_t block) override {
+    if (!status_.ok()) return;
+    delta::put_literal(w_, literal);
+    if (block >= 0)
+      delta::put_block(w_, block);
+    else if (block == -1)
+      delta::put_end(w_);
+    if (w_.size() >= 64 * 1024) (void)flush();
+  }
+  Status flush() {
+    if (status_.ok() && w_.size()) status_ = out_.write(w_);
+    w_.clear();
+    return status_;
+  }
+
+ private:
+  MuxOut& out_;
+  ByteWriter w_;
+  Status status_;
+};
+
+// A read-only view of a whole file.
+class MappedFile {
+ public:
+  ~MappedFile() {
+    if (addr_) ::munmap(addr_, len_);
+  }
+  Status open(int fd, size_t len) {
+    len_ = len;
+    if (len == 0) return Status::Ok();
+    void* p = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) return Status::Error(ExitCode::kFileIo, std::strerror(errno));
+    ::madvise(p, len, MADV_SEQUENTIAL);
+    addr_ = p;
+    return Status::Ok();
+  }
+  ByteSpan span() const { return ByteSpan(static_cast<const uint8_t*>(addr_), len_); }
+
+ private:
+  void* addr_ = nullptr;
+  size_t len_ = 0;
+};
+
+}  // namespace
+
+Status Sender::read_ndx(int32_t* ndx) {
+  return c_.in->decode([&](ByteReader& r) { return in_ndx_->get(r, ndx); });
+}
+
+Status Sender::send_file_list() {
+  const int proto = c_.protocol();
+  flist::FlistOptions fo;
+  fo.protocol = proto;
+  fo.varint_flags = c_.neg.varint_flist_flags;
+  fo.safe_flist = c_.neg.safe_flist;
+  fo.preserve_uid = c_.opts.preserve_uid;
+  fo.preserve_gid = c_.opts.preserve_gid;
+  fo.preserve_links = c_.opts.preserve_links;
+  fo.preserve_devices = c_.opts.preserve_devices;
+  fo.preserve_specials = c_.opts.preserve_specials;
+  fo.preserve_hard_links = c_.opts.preserve_hard_links;
+  fo.preserve_atimes = c_.opts.preserve_atimes;
+  fo.flist_csum_len = c_.opts.always_checksum ? checksum::digest_len(c_.neg.file_sum, true) : 0;
+  flist::FlistEncoder enc(fo);
+  enc.inline_names = c_.neg.inc_recurse;
+  enc.numeric_ids = c_.opts.numeric_ids;
+  ndx_start_ = c_.neg.inc_recurse ? 1 : 0;
+
+  if (c_.opts.always_checksum) {
+    for (auto& se : entries_) {
+      if (!flist::is_reg(se.entry.mode)) continue;
+      int fd = ::open(se.local_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0) continue;
+      struct stat st {};
+      MappedFile mf;
+      if (::fstat(fd, &st) == 0 && mf.open(fd, static_cast<size_t>(st.st_size)).ok()) {
+        const checksum::DigestBuf d = checksum::file_content_sum(c_.neg.file_sum, mf.span());
+        se.entry.checksum.assign(d.begin(), d.begin() + checksum::digest_len(c_.neg.file_sum));
+      }
+      ::close(fd);
+    }
+  }
+
+  const auto t0 = std::chrono::steady_clock::now();
+  ByteWriter w;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const auto& se = entries_[i];
+    enc.put_entry(w, se.entry, se.role, ndx_start_ + static_cast<int32_t>(i), ndx_start_);
+    const uint32_t m = se.entry.mode;
+    ++c_.stats.num_files;
+    if (flist::is_dir(m))
+      ++c_.stats.num_dirs;
+    else if (flist::is_lnk(m))
+      ++c_.stats.num_symlinks;
+    else if (flist::is_device(m))
+      ++c_.stats.num_devices;
+    else if (flist::is_special(m))
+      ++c_.stats.num_specials;
+    if (flist::is_reg(m) || flist::is_lnk(m)) c_.stats.total_size += se.entry.size;
+    if (w.size() >= 32 * 1024) {
+      CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
+      w.clear();
+    }
+  }
+  const bool send_err = io_error_ != 0 && c_.neg.safe_flist;
+  enc.put_end(w, io_error_, send_err);
+  if (!c_.neg.inc_recurse && !c_.opts.numeric_ids) {
+    flist::IdListOptions io{proto, c_.opts.preserve_uid, c_.opts.preserve_gid, c_.neg.id0_names};
+    flist::IdLists ids;
+    for (const auto& [id, name] : enc.uids())
+      if (id != 0) ids.users.push_back({id, name});
+    for (const auto& [id, name] : enc.gids())
+      if (id != 0) ids.groups.push_back({id, name});
+    if (io.id0_names) {
+      ids.users.push_back({0, flist::system_user_name(0)});
+      ids.groups.push_back({0, flist::system_group_name(0)});
+    }
+    flist::write_id_lists(w, io, ids);
+  }
+  if (proto < 30) wire::put_int32(w, io_error_);
+  c_.stats.flist_size = static_cast<int64_t>(w.size());
+  CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
+  if (proto == 30 && !c_.neg.safe_flist && io_error_) {
+    ByteWriter m;
+    wire::put_int32(m, io_error_);
+    CRSYNC_RETURN_IF_ERROR(c_.out->send_msg(wire::MsgCode::kIoError, ByteSpan(m.bytes())));
+  }
+  CRSYNC_RETURN_IF_ERROR(c_.out->flush());
+  const auto t1 = std::chrono::steady_clock::now();
+  c_.stats.flist_buildtime_ms = 1;
+  c_.stats.flist_xfertime_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t1 - t0).count();
+
+  // Both sides sort the same way; indexes name sorted positions.
+  std::vector<size_t> order(entries_.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return flist::f_name_cmp(entries_[a].entry, entries_[b].entry, proto) < 0;
+  });
+  std::vector<flist::SendEntry> sorted;
+  sorted.reserve(entries_.size());
+  for (size_t i : order) sorted.push_back(std::move(entries_[i]));
+  entries_ = std::move(sorted);
+  sent_.assign(entries_.size(), false);
+  return Status::Ok();
+}
+
+void Sender::log_item(uint32_t iflags, const flist::FileEntry& e) {
+  c_.output->info(item_line(iflags, e, c_.itemize_context(), c_.opts.itemize) + "\n");
+}
+
+Status Sender::echo_attrs(int32_t ndx, uint16_t iflags, uint8_t type, const std::string& xname,
+                          bool has_type, bool has_xname) {
+  ByteWriter w;
+  out_ndx_->put(w, ndx);
+  if (c_.protocol() >= 29) {
+    wire::put_int16(w, iflags);
+    if (has_type) wire::put_byte(w, type);
+    if (has_xname) CRSYNC_RETURN_IF_ERROR(wire::put_vstring(w, xname));
+  }
+  return c_.out->write(w);
+}
+
+Status Sender::handle_del_stats() {
+  int32_t v[5];
+  for (auto& x : v) CRSYNC_RETURN_IF_ERROR(c_.in->read_varint(&x));
+  for (auto x : v)
+    CRSYNC_PEER_CHECK(x >= 0 && x <= (1 << 28), ExitCode::kProtocol, "invalid delete statistics");
+  c_.stats.deleted_dirs = v[1];
+  c_.stats.deleted_symlinks = v[2];
+  c_.stats.deleted_devices = v[3];
+  c_.stats.deleted_specials = v[4];
+  c_.stats.deleted_files = int64_t{v[0]} + v[1] + v[2] + v[3] + v[4];
+  if (c_.am_server) {
+    ByteWriter w;
+    out_ndx_->put(w, wire::kNdxDelStats);
+    for (auto x : v) wire::put_varint(w, x);
+    CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
+  }
+  return Status::Ok();
+}
+
+Status Sender::serve_requests() {
+  const int proto = c_.protocol();
+  int phase = 0;
+  for (;;) {
+    int32_t ndx = 0;
+    CRSYNC_RETURN_IF_ERROR(read_ndx(&ndx));
+    if (ndx == wire::kNdxDone) {
+      if (++phase > c_.max_phase()) break;
+      ByteWriter w;
+      out_ndx_->put(w, wire::kNdxDone);
+      CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
+      CRSYNC_RETURN_IF_ERROR(c_.out->flush());
+      continue;
+    }
+    if (ndx == wire::kNdxDelStats && proto >= 31) {
+      CRSYNC_RETURN_IF_ERROR(handle_del_stats());
+      continue;
+    }
+    const int64_t last = ndx_start_ + static_cast<int64_t>(entries_.size()) - 1;
+    CRSYNC_PEER_CHECK(ndx >= ndx_start_ && ndx <= last, ExitCode::kProtocol,
+                      "Invalid file index: " + std::to_string(ndx) + " (" +
+                          std::to_string(ndx_start_) + " - " + std::to_string(last) + ") [sender]");
+    uint16_t iflags = wire::kItemTransfer;
+    uint8_t type = wire::kFnamecmpFname;
+    std::string xname;
+    bool has_type = false, has_xname = false;
+    if (proto >= 29) {
+      CRSYNC_RETURN_IF_ERROR(c_.in->read_int16(&iflags));
+      if (iflags & wire::kItemBasisTypeFollows) {
+        has_type = true;
+        CRSYNC_RETURN_IF_ERROR(c_.in->read_byte(&type));
+      }
+      if (iflags & wire::kItemXnameFollows) {
+        has_xname = true;
+        CRSYNC_RETURN_IF_ERROR(c_.in->decode(
+            [&](ByteReader& r) { return wire::get_vstring(r, wire::kMaxPathLen, &xname); }));
+      }
+    }
+    const size_t idx = static_cast<size_t>(ndx - ndx_start_);
+    const flist::FileEntry& e = entries_[idx].entry;
+    uint32_t full_iflags = iflags;
+    if (proto < 29) full_iflags |= wire::kItemMissingData;
+    if (!(iflags & wire::kItemTransfer)) {
+      if (should_log_nontransfer(c_, full_iflags, e)) log_item(full_iflags, e);
+      CRSYNC_RETURN_IF_ERROR(echo_attrs(ndx, iflags, type, xname, has_type, has_xname));
+      continue;
+    }
+    CRSYNC_PEER_CHECK(
+        flist::is_reg(e.mode), ExitCode::kProtocol,
+        "received request to transfer non-regular file: " + std::to_string(ndx) + " [sender]");
+    CRSYNC_PEER_CHECK(phase < 2, ExitCode::kProtocol, "got transfer request in phase 2 [sender]");
+    const bool redo = sent_[idx];
+    if (!redo && (iflags & wire::kItemIsNew)) ++c_.stats.created_files;
+    ++c_.stats.xferred_files;
+    c_.stats.total_transferred_size += e.size;
+    if (c_.opts.dry_run) {
+      if (c_.logs_items()) log_item(full_iflags, e);
+      CRSYNC_RETURN_IF_ERROR(echo_attrs(ndx, iflags, type, xname, has_type, has_xname));
+      continue;
+    }
+    CRSYNC_RETURN_IF_ERROR(send_one(ndx, iflags, type, xname, has_type, has_xname, redo));
+    sent_[idx] = true;
+  }
+  ByteWriter w;
+  out_ndx_->put(w, wire::kNdxDone);
+  CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
+  return c_.out->flush();
+}
+
+Status Sender::send_one(int32_t ndx, uint16_t iflags, uint8_t type, const std::string& xname,
+                        bool has_type, bool has_xname, bool redo) {
+  (void)redo;
+  const int proto = c_.protocol();
+  const int sum_len = checksum::digest_len(c_.neg.xfer_sum);
+  delta::Signature sig;
+  CRSYNC_RETURN_IF_ERROR(c_.in->decode(
+      [&](ByteReader& r) { return delta::get_sum_head(r, proto, sum_len, &sig.head); }));
+  sig.sum1.resize(static_cast<size_t>(sig.head.count));
+  sig.sum2.resize(static_cast<size_t>(sig.head.count) * static_cast<size_t>(sig.head.s2length));
+  for (size_t b = 0; b < static_cast<size_t>(sig.head.count); ++b)
+    CRSYNC_RETURN_IF_ERROR(
+        c_.in->decode([&](ByteReader& r) { return delta::get_block_sums(r, &sig, b); }));
+
+  const size_t idx = static_cast<size_t>(ndx - ndx_start_);
+  const flist::SendEntry& se = entries_[idx];
+  const int fd = ::open(se.local_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) {
+      io_error_ |= static_cast<int32_t>(wire::kIoerrVanished);
+      c_.output->warning("file has vanished: \"" + se.local_path + "\"\n");
+    } else {
+      io_error_ |= static_cast<int32_t>(wire::kIoerrGeneral);
+      c_.output->error("rsync: [sender] send_files failed to open \"" + se.local_path +
+                       "\": " + std::strerror(err) + " (" + std::to_string(err) + ")\n");
+      c_.output->note_xfer_error();
+    }
+    if (proto >= 30) {
+      ByteWriter m;
+      wire::put_int32(m, ndx);
+      CRSYNC_RETURN_IF_ERROR(c_.out->send_msg(wire::MsgCode::kNoSend, ByteSpan(m.bytes())));
+    }
+    return Status::Ok();
+  }
+  struct stat st {};
+  ::fstat(fd, &st);
+  MappedFile mf;
+  Status ms = mf.open(fd, static_cast<size_t>(st.st_size));
+  ::close(fd);
+  CRSYNC_RETURN_IF_ERROR(ms);
+
+  CRSYNC_RETURN_IF_ERROR(echo_attrs(ndx, iflags, type, xname, has_type, has_xname));
+  ByteWriter head;
+  delta::put_sum_head(head, sig.head, proto);
+  CRSYNC_RETURN_IF_ERROR(c_.out->write(head));
+  if (c_.logs_items()) log_item(iflags, se.entry);
+
+  checksum::BlockSummer summer(c_.neg.xfer_sum, c_.neg.seed, c_.neg.proper_seed_order);
+  checksum::FileSum fsum(c_.neg.xfer_sum, c_.neg.seed);
+  PlainTokenWriter tw(*c_.out);
+  const delta::MatchStats ms2 = delta::match_file(mf.span(), sig, summer, fsum, tw);
+  CRSYNC_RETURN_IF_ERROR(tw.flush());
+  c_.stats.literal_data += ms2.literal;
+  c_.stats.matched_data += ms2.matched;
+  uint8_t digest[64];
+  const int n = fsum.finish(digest);
+  return c_.out->write(ByteSpan(digest, static_cast<size_t>(n)));
+}
+
+Status Sender::write_stats() {
+  const int proto = c_.protocol();
+  ByteWriter w;
+  wire::put_varlong30(w, static_cast<int64_t>(c_.in->total_read()), 3, proto);
+  wire::put_varlong30(w, static_cast<int64_t>(c_.out->total_written()), 3, proto);
+  wire::put_varlong30(w, c_.stats.total_size, 3, proto);
+  if (proto >= 29) {
+    wire::put_varlong30(w, c_.stats.flist_buildtime_ms, 3, proto);
+    wire::put_varlong30(w, c_.stats.flist_xfertime_ms, 3, proto);
+  }
+  CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
+  return c_.out->flush();
+}
+
+Status Sender::read_final_goodbye() {
+  const int proto = c_.protocol();
+  if (proto < 29) {
+    int32_t v = 0;
+    CRSYNC_RETURN_IF_ERROR(c_.in->read_int32(&v));
+    CRSYNC_PEER_CHECK(v == wire::kNdxDone, ExitCode::kProtocol, "Invalid packet at end of run");
+    return Status::Ok();
+  }
+  for (int round = 0;; ++round) {
+    int32_t ndx = 0;
+    CRSYNC_RETURN_IF_ERROR(read_ndx(&ndx));
+    while (ndx == wire::kNdxDelStats) {
+      CRSYNC_RETURN_IF_ERROR(handle_del_stats());
+      CRSYNC_RETURN_IF_ERROR(read_ndx(&ndx));
+    }
+    CRSYNC_PEER_CHECK(ndx == wire::kNdxDone, ExitCode::kProtocol,
+                      "Invalid packet at end of run [sender]");
+    if (proto >= 31 && round == 0) {
+      ByteWriter w;
+      out_ndx_->put(w, wire::kNdxDone);
+      CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
+      CRSYNC_RETURN_IF_ERROR(c_.out->flush());
+      continue;
+    }
+    return Status::Ok();
+  }
+}
+
+Status Sender::run() {
+  wire::NdxDecoder in_ndx(c_.protocol());
+  wire::NdxEncoder out_ndx(c_.protocol());
+  in_ndx_ = &in_ndx;
+  out_ndx_ = &out_ndx;
+  CRSYNC_RETURN_IF_ERROR(send_file_list());
+  if (entries_.empty() && c_.am_server) {
+    ended_early_ = true;
+    return Status::Ok();
+  }
+  CRSYNC_RETURN_IF_ERROR(serve_requests());
+  if (c_.am_server) CRSYNC_RETURN_IF_ERROR(write_stats());
+  return read_final_goodbye();
+}
+
+}  // namespace crsync::session
