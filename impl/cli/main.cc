@@ -1,6 +1,7 @@
 // crsync's entry point: parses the command line, then runs as a server
 // (--server, started by an rsync client), or as a client (local copy or
 // remote shell). Exit codes are rsync's.
+#include <clocale>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -47,6 +48,8 @@ int run_server_command(const crsync::cli::ParsedArgs& p) {
 
 int main(int argc, char** argv) {
   using crsync::ExitCode;
+  std::setlocale(LC_CTYPE, "");
+  std::setlocale(LC_NUMERIC, "");
   if (argc < 2) {
     std::fputs(crsync::cli::version_text().c_str(), stderr);
     std::fputs("\n", stderr);

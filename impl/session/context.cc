@@ -4,6 +4,19 @@
 
 namespace crsync::session {
 
+void count_created(TransferStats& s, uint32_t iflags, const flist::FileEntry& e) {
+  if (!(iflags & wire::kItemIsNew)) return;
+  ++s.created_files;
+  if (flist::is_dir(e.mode))
+    ++s.created_dirs;
+  else if (flist::is_lnk(e.mode))
+    ++s.created_symlinks;
+  else if (flist::is_device(e.mode))
+    ++s.created_devices;
+  else if (flist::is_special(e.mode))
+    ++s.created_specials;
+}
+
 bool item_is_significant(uint32_t iflags) {
   const uint32_t insignificant =
       wire::kItemBasisTypeFollows | wire::kItemXnameFollows | wire::kItemLocalChange;

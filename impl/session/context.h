@@ -37,6 +37,9 @@ struct Context {
   }
 };
 
+// Counts an item the peer reported as new (--stats "Number of created files").
+void count_created(TransferStats& s, uint32_t iflags, const flist::FileEntry& e);
+
 // Significant itemize bits: everything but BASIS_TYPE_FOLLOWS,
 // XNAME_FOLLOWS and LOCAL_CHANGE (upstream SIGNIFICANT_ITEM_FLAGS).
 bool item_is_significant(uint32_t iflags);

@@ -1,18 +1,89 @@
 #include "session/output.h"
 
+#include <langinfo.h>
+
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+
 namespace crsync::session {
+
+namespace {
+
+// Length of a valid UTF-8 sequence starting at s[i], or 0.
+size_t utf8_len(const std::string& s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+  if (c >= 0xE0 && c < 0xF0) n = 3;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  return n;
+}
+
+}  // namespace
+
+bool locale_is_utf8() {
+  const char* cs = nl_langinfo(CODESET);
+  return cs && (std::strcmp(cs, "UTF-8") == 0 || std::strcmp(cs, "utf8") == 0);
+}
+
+std::string escape_for_output(const std::string& text, bool utf8_locale) {
+  std::string body = text;
+  std::string tail;
+  if (!body.empty() && (body.back() == '\n' || body.back() == '\r')) {
+    tail = body.substr(body.size() - 1);
+    body.pop_back();
+  }
+  std::string out;
+  const auto esc = [&](unsigned char c) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\#%03o", c);
+    out += buf;
+  };
+  for (size_t i = 0; i < body.size();) {
+    const auto c = static_cast<unsigned char>(body[i]);
+    if (c == '\\' && i + 4 < body.size() && body[i + 1] == '#' &&
+        std::isdigit(static_cast<unsigned char>(body[i + 2])) &&
+        std::isdigit(static_cast<unsigned char>(body[i + 3])) &&
+        std::isdigit(static_cast<unsigned char>(body[i + 4]))) {
+      esc(c);
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      const size_t n = utf8_locale ? utf8_len(body, i) : 0;
+      if (n) {
+        out.append(body, i, n);
+        i += n;
+      } else {
+        esc(c);
+        ++i;
+      }
+      continue;
+    }
+    if (c < ' ' && c != '\t') {
+      esc(c);
+      ++i;
+      continue;
+    }
+    out += static_cast<char>(c);
+    ++i;
+  }
+  return out + tail;
+}
 
 void ClientOutput::info(const std::string& text) {
   if (quiet) return;
   std::lock_guard<std::mutex> lock(mu_);
-  std::fputs(text.c_str(), stdout);
+  std::fputs(escape_for_output(text, utf8_).c_str(), stdout);
   std::fflush(stdout);
 }
 
 void ClientOutput::error(const std::string& text) {
   std::lock_guard<std::mutex> lock(mu_);
   std::fflush(stdout);
-  std::fputs(text.c_str(), stderr);
+  std::fputs(escape_for_output(text, utf8_).c_str(), stderr);
 }
 
 void ClientOutput::warning(const std::string& text) {

@@ -28,6 +28,14 @@ class Output {
   bool xfer_error_ = false;
 };
 
+// Escapes what a terminal should not get raw, as upstream's rwrite does:
+// control characters (not tab) and bytes the locale's character set cannot
+// represent become "\#ooo" (octal), and so does the backslash of a literal
+// "\#ddd" in a name. A trailing newline is kept.
+std::string escape_for_output(const std::string& text, bool utf8_locale);
+// Whether LC_CTYPE (as set from the environment) is UTF-8.
+bool locale_is_utf8();
+
 class ClientOutput : public Output {
  public:
   void info(const std::string& text) override;
@@ -36,6 +44,7 @@ class ClientOutput : public Output {
 
  private:
   std::mutex mu_;
+  bool utf8_ = locale_is_utf8();
 };
 
 class ServerOutput : public Output {

@@ -810,6 +810,7 @@ Status ReceivingSide::receiver_main() {
     if (!(iflags & wire::kItemTransfer)) {
       // A pull's client prints the items the sender echoes.
       if (!c_.am_server && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
+      count_created(c_.stats, iflags, e);
       continue;
     }
     CRSYNC_PEER_CHECK(
@@ -819,7 +820,7 @@ Status ReceivingSide::receiver_main() {
     if (!redo_done_[static_cast<size_t>(ndx - ndx_start_)]) {
       ++c_.stats.xferred_files;
       c_.stats.total_transferred_size += e.size;
-      if (iflags & wire::kItemIsNew) ++c_.stats.created_files;
+      count_created(c_.stats, iflags, e);
     }
     if (!c_.am_server && c_.logs_items()) log_item(iflags, e);
     if (c_.opts.dry_run) continue;

@@ -253,6 +253,7 @@ Status Sender::serve_requests() {
     if (proto < 29) full_iflags |= wire::kItemMissingData;
     if (!(iflags & wire::kItemTransfer)) {
       if (should_log_nontransfer(c_, full_iflags, e)) log_item(full_iflags, e);
+      count_created(c_.stats, iflags, e);
       CRSYNC_RETURN_IF_ERROR(echo_attrs(ndx, iflags, type, xname, has_type, has_xname));
       continue;
     }
@@ -261,7 +262,7 @@ Status Sender::serve_requests() {
         "received request to transfer non-regular file: " + std::to_string(ndx) + " [sender]");
     CRSYNC_PEER_CHECK(phase < 2, ExitCode::kProtocol, "got transfer request in phase 2 [sender]");
     const bool redo = sent_[idx];
-    if (!redo && (iflags & wire::kItemIsNew)) ++c_.stats.created_files;
+    if (!redo) count_created(c_.stats, iflags, e);
     ++c_.stats.xferred_files;
     c_.stats.total_transferred_size += e.size;
     if (c_.opts.dry_run) {
@@ -324,7 +325,7 @@ Status Sender::send_one(int32_t ndx, uint16_t iflags, uint8_t type, const std::s
   ByteWriter head;
   delta::put_sum_head(head, sig.head, proto);
   CRSYNC_RETURN_IF_ERROR(c_.out->write(head));
-  if (c_.logs_items()) log_item(iflags, se.entry);
+  if (c_.logs_items()) log_item(proto < 29 ? (iflags | wire::kItemMissingData) : iflags, se.entry);
 
   checksum::BlockSummer summer(c_.neg.xfer_sum, c_.neg.seed, c_.neg.proper_seed_order);
   checksum::FileSum fsum(c_.neg.xfer_sum, c_.neg.seed);

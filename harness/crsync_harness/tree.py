@@ -1,0 +1,51 @@
+"""Snapshots of a directory tree, for comparing what two transfers left on
+disk: type, permissions, owner, mtime (seconds and nanoseconds), size,
+content digest, symlink target, link count."""
+import hashlib
+import os
+import stat
+
+
+def snapshot(root, with_owner=True):
+    out = {}
+    root = os.fspath(root)
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(dirnames + filenames):
+            path = os.path.join(dirpath, name)
+            rel = os.path.relpath(path, root)
+            st = os.lstat(path)
+            entry = {
+                "mode": oct(st.st_mode),
+                "mtime_ns": st.st_mtime_ns,
+            }
+            if with_owner:
+                entry["uid"] = st.st_uid
+                entry["gid"] = st.st_gid
+            if stat.S_ISLNK(st.st_mode):
+                entry["target"] = os.readlink(path)
+            elif stat.S_ISREG(st.st_mode):
+                entry["size"] = st.st_size
+                entry["nlink"] = st.st_nlink
+                with open(path, "rb") as f:
+                    entry["sha256"] = hashlib.sha256(f.read()).hexdigest()
+            elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+                entry["rdev"] = st.st_rdev
+            out[rel] = entry
+    return out
+
+
+def differences(a, b, limit=10):
+    """Human-readable differences between two snapshots (empty when equal)."""
+    diffs = []
+    for k in sorted(set(a) | set(b)):
+        if k not in a:
+            diffs.append(f"only in second: {k}")
+        elif k not in b:
+            diffs.append(f"only in first: {k}")
+        elif a[k] != b[k]:
+            fields = [f for f in a[k] if a[k].get(f) != b[k].get(f)]
+            diffs.append(f"{k}: " + ", ".join(f"{f} {a[k].get(f)} != {b[k].get(f)}" for f in fields))
+        if len(diffs) >= limit:
+            break
+    return diffs

@@ -1,0 +1,74 @@
+"""The transfer interop matrix: crsync as client and as server against
+upstream rsync 3.5.0 and 3.2.7, push and pull, protocols 32 down to 28
+(forced on the upstream side), on the golden fixture trees. Each cell runs
+the same transfer between upstream and itself and checks that crsync's
+cell leaves the same tree, prints the same output (timing masked) and
+exits with the same code. Known divergences are in interop/ledger.json; a
+ledger entry whose cell passes fails here, so the ledger stays true."""
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from crsync_harness import interop, paths, tree
+
+pytestmark = pytest.mark.interop
+
+PEERS = ["3.5.0", "3.2.7"]
+PROTOCOLS = [32, 31, 30, 29, 28]
+
+
+def cells():
+    out = []
+    for scenario, (_, _, min_proto) in interop.SCENARIOS.items():
+        for peer in PEERS:
+            for proto in PROTOCOLS:
+                if proto < min_proto:
+                    continue
+                for direction in ("push", "pull"):
+                    for role in ("client", "server"):
+                        out.append(interop.Cell(peer, proto, direction, role, scenario))
+    return out
+
+
+ALL_CELLS = cells()
+RESULTS = {}
+
+
+@pytest.fixture(scope="session")
+def fixtures():
+    base = Path(tempfile.mkdtemp(prefix="crsync-interop-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
+    subprocess.run(["/usr/bin/python3", str(paths.GOLDEN / "fixtures" / "make_fixtures.py"), str(base)],
+                   check=True, capture_output=True)
+    yield base
+    subprocess.run(["rm", "-rf", str(base)])
+
+
+@pytest.fixture(scope="session")
+def ledger():
+    return interop.load_ledger()
+
+
+def check(cell_id, field_name, ok, detail, ledger):
+    reason = interop.ledger_reason(cell_id, field_name, ledger)
+    RESULTS.setdefault(cell_id, {})[field_name] = "pass" if ok else ("ledger" if reason else "FAIL")
+    if reason:
+        assert not ok, f"{cell_id}: {field_name} now matches upstream; remove its ledger entry ({reason})"
+        return
+    assert ok, f"{cell_id}: {field_name} differs from upstream: {detail}"
+
+
+@pytest.mark.parametrize("cell", ALL_CELLS, ids=lambda c: c.id)
+def test_cell(cell, fixtures, crsync, peers, ledger, tmp_path):
+    if cell.peer not in peers:
+        pytest.fail(f"upstream peer {cell.peer} is not installed (ci/install-deps.sh installs it)")
+    ours, ref = interop.run_cell(cell, fixtures, tmp_path, crsync, peers)
+    assert ref.rc == 0, f"the upstream reference itself failed: {ref.stderr}"
+    check(cell.id, "rc", ours.rc == ref.rc, f"{ours.rc} vs {ref.rc}: {ours.stderr[-500:]}", ledger)
+    diffs = tree.differences(ours.tree, ref.tree)
+    check(cell.id, "tree", not diffs, diffs, ledger)
+    a, b = interop.normalise_output(ours.stdout), interop.normalise_output(ref.stdout)
+    check(cell.id, "stdout", a == b, "\n" + "\n".join(
+        f"- {x}\n+ {y}" for x, y in zip(b.splitlines(), a.splitlines()) if x != y)[:2000], ledger)
