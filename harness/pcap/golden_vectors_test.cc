@@ -16,6 +16,7 @@
 #include "checksum/strong_sum.h"
 #include "checksum/sum_sizes.h"
 #include "flist/flist_decoder.h"
+#include "flist/flist_encoder.h"
 #include "flist/flist_sort.h"
 #include "flist/id_list.h"
 #include "pcap/daemon_session.h"
@@ -175,6 +176,53 @@ TEST_F(GoldenTest, DeltaItemizeFirstFileListMatchesScenario) {
   }
   EXPECT_EQ(checked, static_cast<int>(list.size()) - 1);
 }
+
+// crsync's encoder, given the entries in the order upstream sent them,
+// writes upstream's bytes: flags, prefix compression, every field, the end
+// marker (non-incremental lists: no names inside entries).
+class GoldenEncoderTest : public GoldenTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(GoldenEncoderTest, ReencodedFirstListIsByteIdentical) {
+  Session s = load(GetParam());
+  const flist::FlistOptions o = options_for(s);
+  flist::FlistDecoder d(o);
+  ByteReader r{ByteSpan(s.s2c.data)};
+  std::vector<FileEntry> wire_order;
+  flist::FlistDecoder::Item it;
+  for (;;) {
+    ASSERT_TRUE(d.next(r, wire_order, 0, &it).ok());
+    if (it.end) break;
+    wire_order.push_back(it.entry);
+  }
+  const size_t list_bytes = r.pos();
+  flist::FlistEncoder enc(o);
+  enc.inline_names = s.pro.compat_flags & wire::kCfIncRecurse;
+  ByteWriter w;
+  for (size_t i = 0; i < wire_order.size(); ++i) {
+    const FileEntry& e = wire_order[i];
+    flist::EntryRole role;
+    if (flist::is_dir(e.mode)) {
+      role.top_dir = e.xflags & wire::kXmitTopDir;
+      role.content_dir = s.text.protocol < 30 || !(e.xflags & wire::kXmitNoContentDir);
+    }
+    role.mod_nsec = e.mtime_nsec != 0;
+    enc.put_entry(w, e, role, static_cast<int32_t>(i), 0);
+  }
+  enc.put_end(w, 0, false);
+  ASSERT_EQ(w.size(), list_bytes);
+  const ByteSpan want(s.s2c.data.data(), list_bytes);
+  for (size_t i = 0; i < list_bytes; ++i)
+    ASSERT_EQ(w.bytes()[i], want[i]) << GetParam() << ": first difference at byte " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, GoldenEncoderTest,
+                         ::testing::Values("pull-a-p32-noinc", "pull-a-p30", "pull-a-p29",
+                                           "pull-a-p28"),
+                         [](const ::testing::TestParamInfo<const char*>& p) {
+                           std::string n = p.param;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
 
 // Walks the generator's requests (client -> server) to the first file sent
 // with block sums, and recomputes its sum head and every block's rolling and
