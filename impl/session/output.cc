@@ -73,17 +73,34 @@ std::string escape_for_output(const std::string& text, bool utf8_locale) {
   return out + tail;
 }
 
+namespace {
+
+// Escapes each line on its own, as upstream writes one message per line.
+std::string escape_lines(const std::string& text, bool utf8) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t j = text.find('\n', i);
+    j = j == std::string::npos ? text.size() : j + 1;
+    out += escape_for_output(text.substr(i, j - i), utf8);
+    i = j;
+  }
+  return out;
+}
+
+}  // namespace
+
 void ClientOutput::info(const std::string& text) {
   if (quiet) return;
   std::lock_guard<std::mutex> lock(mu_);
-  std::fputs(escape_for_output(text, utf8_).c_str(), stdout);
+  std::fputs(escape_lines(text, utf8_).c_str(), stdout);
   std::fflush(stdout);
 }
 
 void ClientOutput::error(const std::string& text) {
   std::lock_guard<std::mutex> lock(mu_);
   std::fflush(stdout);
-  std::fputs(escape_for_output(text, utf8_).c_str(), stderr);
+  std::fputs(escape_lines(text, utf8_).c_str(), stderr);
 }
 
 void ClientOutput::warning(const std::string& text) {

@@ -131,6 +131,19 @@ Status ReceivingSide::receive_file_list() {
   }
   flist::sort_file_list(list_, proto);
   redo_done_.assign(list_.size(), false);
+  // Every entry's parent must be a directory of the list: a name "through"
+  // a symlink (or a file) the sender also sent is refused (upstream
+  // generator.c: "ABORTING due to invalid path from sender").
+  std::set<std::string_view> dirs;
+  for (const auto& e : list_)
+    if (flist::is_dir(e.mode)) dirs.insert(e.name);
+  for (const auto& e : list_) {
+    const std::string_view parent = e.dirname();
+    if (parent.empty()) continue;
+    CRSYNC_PEER_CHECK(dirs.count(parent) || (c_.opts.relative && !c_.opts.implied_dirs),
+                      ExitCode::kProtocol,
+                      "ABORTING due to invalid path from sender: " + e.name);
+  }
   return Status::Ok();
 }
 
