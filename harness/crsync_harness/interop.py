@@ -52,6 +52,7 @@ SCENARIOS = {
     "cc-md4": (["-ai", "--no-whole-file", "--checksum-choice=md4"], "basis", 30),
     "cc-xxh64": (["-ai", "--no-whole-file", "--checksum-choice=xxh64"], "basis", 30),
     "stats": (["-a", "--stats", "--no-whole-file"], "basis", 28),
+    "verbose": (["-av", "--no-whole-file"], "basis", 28),
 }
 
 _TIMING = re.compile(r"^(File list (generation|transfer) time|File list size|Total bytes (sent|received)|sent .* bytes/sec|total size is .*speedup is).*$", re.M)

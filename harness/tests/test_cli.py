@@ -52,12 +52,28 @@ def test_no_arguments_prints_usage_and_exits_1_like_rsync(crsync, peers):
     assert ours.stdout == "" and "Usage:" in ours.stderr
 
 
-def test_unimplemented_transfer_fails_with_code_4(crsync, tmp_path):
+def test_unimplemented_option_fails_with_code_4_and_touches_nothing(crsync, tmp_path):
     (tmp_path / "a").write_text("x")
-    r = run([crsync, "-a", str(tmp_path / "a"), str(tmp_path / "b")])
+    r = run([crsync, "-a", "--delete", str(tmp_path / "a"), str(tmp_path / "b")])
     assert r.returncode == 4
+    assert "--delete is not supported" in r.stderr
     assert "code 4" in r.stderr
     assert not (tmp_path / "b").exists()
+
+
+def test_single_file_copy_to_a_new_name(crsync, tmp_path):
+    (tmp_path / "a").write_text("hello\n")
+    r = run([crsync, "-t", str(tmp_path / "a"), str(tmp_path / "b")])
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "b").read_text() == "hello\n"
+    assert (tmp_path / "b").stat().st_mtime_ns // 10**9 == (tmp_path / "a").stat().st_mtime_ns // 10**9
+
+
+def test_unknown_option_is_a_usage_error_like_upstream(crsync, peers):
+    ours = run([crsync, "--bogus-opt", "a", "b"])
+    theirs = run([peers["3.5.0"], "--bogus-opt", "a", "b"])
+    assert ours.returncode == theirs.returncode == 1
+    assert ours.stderr.splitlines()[0] == theirs.stderr.splitlines()[0] == "rsync: --bogus-opt: unknown option"
 
 
 def test_binary_location(crsync):

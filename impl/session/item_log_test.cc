@@ -81,10 +81,14 @@ namespace {
 
 TEST(OutputEscapeTest, AsUpstreamRwrite) {
   // Bytes the C locale cannot show become \#ooo; UTF-8 passes in a UTF-8 locale.
-  EXPECT_EQ(escape_for_output("dir/\xc3\xbc-unicode.txt\n", false), "dir/\\#303\\#274-unicode.txt\n");
+  EXPECT_EQ(escape_for_output("dir/\xc3\xbc-unicode.txt\n", false),
+            "dir/\\#303\\#274-unicode.txt\n");
   EXPECT_EQ(escape_for_output("dir/\xc3\xbc-unicode.txt\n", true), "dir/\xc3\xbc-unicode.txt\n");
   // Control characters, but not tabs; a literal "\#123" keeps its meaning.
-  EXPECT_EQ(escape_for_output("a\x01" "b\tc\n", true), "a\\#001b\tc\n");
+  EXPECT_EQ(escape_for_output("a\x01"
+                              "b\tc\n",
+                              true),
+            "a\\#001b\tc\n");
   EXPECT_EQ(escape_for_output("x\\#123\n", true), "x\\#134#123\n");
   // An invalid UTF-8 byte is escaped even in a UTF-8 locale.
   EXPECT_EQ(escape_for_output("\xff\n", true), "\\#377\n");

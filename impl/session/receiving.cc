@@ -141,8 +141,7 @@ Status ReceivingSide::receive_file_list() {
     const std::string_view parent = e.dirname();
     if (parent.empty()) continue;
     CRSYNC_PEER_CHECK(dirs.count(parent) || (c_.opts.relative && !c_.opts.implied_dirs),
-                      ExitCode::kProtocol,
-                      "ABORTING due to invalid path from sender: " + e.name);
+                      ExitCode::kProtocol, "ABORTING due to invalid path from sender: " + e.name);
   }
   return Status::Ok();
 }
@@ -328,6 +327,7 @@ Status ReceivingSide::generate_dir(size_t idx) {
   if (!exists || created_here) iflags = wire::kItemIsNew | wire::kItemLocalChange;
   if (gen_logs() && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
   if (item_is_significant(iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+  if (server_names() && item_is_significant(iflags)) c_.output->info(name_and_link(e) + "\n");
   if (c_.opts.dry_run) return Status::Ok();
   if (!exists) {
     CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
@@ -389,6 +389,7 @@ Status ReceivingSide::generate_symlink(size_t idx) {
     set_attrs(parent.get(), base, e, -1, true, true);
   }
   if (gen_logs() && c_.logs_items()) log_item(iflags, e);
+  if (server_names()) c_.output->info(name_and_link(e) + "\n");
   return send_item(ndx, iflags);
 }
 
@@ -434,6 +435,7 @@ Status ReceivingSide::generate_special(size_t idx) {
     set_attrs(parent.get(), base, e, -1, true, true);
   }
   if (gen_logs() && c_.logs_items()) log_item(iflags, e);
+  if (server_names()) c_.output->info(name_and_link(e) + "\n");
   return send_item(ndx, iflags);
 }
 

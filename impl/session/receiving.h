@@ -64,6 +64,9 @@ class ReceivingSide {
   // The generator prints items itself only where no echo will come back:
   // a client below protocol 29.
   bool gen_logs() const { return !c_.am_server && c_.protocol() < 29; }
+  // Below 29 a server generator cannot send itemized non-transfers, so with
+  // -v it sends the names of what it created or changed as MSG_INFO.
+  bool server_names() const { return c_.am_server && c_.protocol() < 29 && c_.opts.verbose > 0; }
   bool single_file_ = false;  // the one entry is written under dest's own name
   std::string single_name_;
   std::vector<flist::FileEntry> list_;
