@@ -53,6 +53,9 @@ SCENARIOS = {
     "cc-xxh64": (["-ai", "--no-whole-file", "--checksum-choice=xxh64"], "basis", 30),
     "stats": (["-a", "--stats", "--no-whole-file"], "basis", 28),
     "verbose": (["-av", "--no-whole-file"], "basis", 28),
+    "delete": (["-ai", "--delete"], "basis", 28),
+    "delete-after-stats": (["-a", "--delete-after", "--stats"], "basis", 28),
+    "delete-before-v": (["-av", "--delete-before"], "basis", 28),
 }
 
 _TIMING = re.compile(r"^(File list (generation|transfer) time|File list size|Total bytes (sent|received)|sent .* bytes/sec|total size is .*speedup is).*$", re.M)

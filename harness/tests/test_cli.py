@@ -54,9 +54,9 @@ def test_no_arguments_prints_usage_and_exits_1_like_rsync(crsync, peers):
 
 def test_unimplemented_option_fails_with_code_4_and_touches_nothing(crsync, tmp_path):
     (tmp_path / "a").write_text("x")
-    r = run([crsync, "-a", "--delete", str(tmp_path / "a"), str(tmp_path / "b")])
+    r = run([crsync, "-a", "--inplace", str(tmp_path / "a"), str(tmp_path / "b")])
     assert r.returncode == 4
-    assert "--delete is not supported" in r.stderr
+    assert "--inplace is not supported" in r.stderr
     assert "code 4" in r.stderr
     assert not (tmp_path / "b").exists()
 
@@ -79,3 +79,23 @@ def test_unknown_option_is_a_usage_error_like_upstream(crsync, peers):
 def test_binary_location(crsync):
     assert crsync.exists()
     assert crsync == paths.crsync_bin()
+
+
+def test_delete_never_follows_a_symlink_out_of_the_destination(crsync, tmp_path):
+    """--delete removes an extraneous symlink to a directory elsewhere, and
+    nothing inside that directory."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "keep.txt").write_text("k\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious.txt").write_text("p\n")
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    (dst / "escape").symlink_to(outside)
+    (dst / "stale").mkdir()
+    (dst / "stale" / "old.txt").write_text("o\n")
+    r = run([crsync, "-a", "--delete", f"{src}/", f"{dst}/"])
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in dst.iterdir()) == ["keep.txt"]
+    assert (outside / "precious.txt").read_text() == "p\n"

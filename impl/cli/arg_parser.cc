@@ -148,12 +148,18 @@ const std::vector<OptDef>& table() {
       {"backup", 'b', Arg::kNone, UNSUPPORTED("--backup")},
       {"backup-dir", 0, Arg::kRequired, UNSUPPORTED("--backup-dir")},
       {"suffix", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.suffix = v; return Status::Ok(); }},
-      {"delete", 0, Arg::kNone, UNSUPPORTED("--delete")},
-      {"del", 0, Arg::kNone, UNSUPPORTED("--del")},
-      {"delete-before", 0, Arg::kNone, UNSUPPORTED("--delete-before")},
-      {"delete-during", 0, Arg::kNone, UNSUPPORTED("--delete-during")},
-      {"delete-delay", 0, Arg::kNone, UNSUPPORTED("--delete-delay")},
-      {"delete-after", 0, Arg::kNone, UNSUPPORTED("--delete-after")},
+      {"delete", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         p.opts.delete_requested = true; return Status::Ok(); }},
+      {"del", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         p.opts.delete_mode = DeleteMode::kDuring; return Status::Ok(); }},
+      {"delete-before", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         p.opts.delete_mode = DeleteMode::kBefore; return Status::Ok(); }},
+      {"delete-during", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         p.opts.delete_mode = DeleteMode::kDuring; return Status::Ok(); }},
+      {"delete-delay", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         p.opts.delete_mode = DeleteMode::kDelay; return Status::Ok(); }},
+      {"delete-after", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         p.opts.delete_mode = DeleteMode::kAfter; return Status::Ok(); }},
       {"delete-excluded", 0, Arg::kNone, UNSUPPORTED("--delete-excluded")},
       {"max-delete", 0, Arg::kRequired, UNSUPPORTED("--max-delete")},
       {"existing", 0, Arg::kNone, FLAG(existing_only)},
@@ -175,7 +181,7 @@ const std::vector<OptDef>& table() {
       {"log-format", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
          // Servers receive the client's format hint; it only affects logging.
          if (!p.opts.am_server) p.unsupported.push_back("--log-format");
-         (void)v; return Status::Ok(); }},
+         p.opts.log_format = v; return Status::Ok(); }},
       {"stats", 0, Arg::kNone, FLAG(stats)},
       {"progress", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) { p.opts.progress = 1; return Status::Ok(); }, true,
        [](ParsedArgs& p) { p.opts.progress = 0; }},

@@ -65,6 +65,15 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
       argv.push_back("--compress-choice=" + o.compress_choice);
   }
   if (client_is_sender) {
+    switch (o.delete_mode) {
+      case session::DeleteMode::kBefore: argv.push_back("--delete-before"); break;
+      case session::DeleteMode::kDelay: argv.push_back("--delete-delay"); break;
+      case session::DeleteMode::kDuring: argv.push_back("--delete-during"); break;
+      case session::DeleteMode::kAfter: argv.push_back("--delete-after"); break;
+      case session::DeleteMode::kNone:
+        if (o.delete_requested) argv.push_back("--delete");
+        break;
+    }
     if (o.size_only) argv.push_back("--size-only");
     if (o.stats) argv.push_back("--stats");
     if (o.modify_window) argv.push_back("--modify-window=" + std::to_string(o.modify_window));

@@ -141,7 +141,9 @@ SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, 
   hp.allow_inc_recurse = false;
   Status s = session::run_handshake(in, out, o, hp, &c.neg);
   if (s.ok()) s = setup_mux(c, false, push);
-  if (s.ok() && !push && !local) {
+  // The client sends its filter list when the server is the sender, or when
+  // the receiving server wants it for deletions.
+  if (s.ok() && !local && (!push || o.deleting())) {
     ByteWriter w;
     wire::put_int32(w, 0);  // the (empty) filter list
     s = out.write(w);
@@ -208,7 +210,7 @@ SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,
   hp.allow_inc_recurse = false;
   Status s = session::run_handshake(in, out, o, hp, &c.neg);
   if (s.ok()) s = setup_mux(c, true, sender);
-  if (s.ok() && sender && !local) {
+  if (s.ok() && !local && (sender || o.deleting())) {
     // The client's filter list: int32 length + rule, ended by 0.
     for (;;) {
       int32_t len = 0;

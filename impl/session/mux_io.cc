@@ -144,9 +144,9 @@ Status MuxOut::flush() {
   return flush_locked();
 }
 
-Status MuxOut::send_msg(wire::MsgCode code, ByteSpan payload) {
+Status MuxOut::send_msg(wire::MsgCode code, ByteSpan payload, bool ahead_of_data) {
   std::lock_guard<std::mutex> lock(mu_);
-  CRSYNC_RETURN_IF_ERROR(flush_locked());
+  if (!ahead_of_data) CRSYNC_RETURN_IF_ERROR(flush_locked());
   ByteWriter w;
   wire::put_mplex_frame(w, code, payload);
   total_written_ += w.size();

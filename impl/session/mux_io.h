@@ -90,8 +90,12 @@ class MuxOut {
   // Protocol data. Buffered; thread-safe.
   Status write(ByteSpan data);
   Status write(const ByteWriter& w) { return write(ByteSpan(w.bytes())); }
-  // A message frame (multiplexed mode only); pending data goes first.
-  Status send_msg(wire::MsgCode code, ByteSpan payload);
+  // A message frame (multiplexed mode only). Pending data goes first, unless
+  // `ahead_of_data`: then the frame is written at once and buffered data
+  // follows (upstream keeps messages in a separate buffer that it flushes
+  // first, which is why a server's deletions reach the client before the
+  // item lines the generator wrote earlier).
+  Status send_msg(wire::MsgCode code, ByteSpan payload, bool ahead_of_data = false);
   Status flush();
   void close() { ch_.close_write(); }
 

@@ -19,6 +19,7 @@ struct Options {
   bool quiet = false;      // -q
   bool itemize = false;    // -i
   std::string out_format;  // --out-format
+  std::string log_format;  // --log-format (a server: the client's format hint)
   bool stats = false;      // --stats
   int progress = 0;        // --progress (1), --info=progress2 (2)
   int human_readable = 1;  // -h (count; 3.4 default 1)
@@ -72,13 +73,21 @@ struct Options {
   bool backup = false;                         // -b
   std::string backup_dir;                      // --backup-dir
   std::string suffix = "~";                    // --suffix
-  DeleteMode delete_mode = DeleteMode::kNone;  // --delete*
-  bool delete_excluded = false;                // --delete-excluded
-  int max_delete = -1;                         // --max-delete
-  bool existing_only = false;                  // --existing
-  bool ignore_existing = false;                // --ignore-existing
-  bool remove_source_files = false;            // --remove-source-files
-  bool mkpath = false;                         // --mkpath
+  DeleteMode delete_mode = DeleteMode::kNone;  // --delete-before/-during/-delay/-after
+  bool delete_requested = false;               // plain --delete: timing chosen by protocol
+  // The timing in force: plain --delete is "before" below 30, else "during".
+  DeleteMode effective_delete(int proto) const {
+    if (delete_mode != DeleteMode::kNone) return delete_mode;
+    if (delete_requested) return proto < 30 ? DeleteMode::kBefore : DeleteMode::kDuring;
+    return DeleteMode::kNone;
+  }
+  bool deleting() const { return delete_requested || delete_mode != DeleteMode::kNone; }
+  bool delete_excluded = false;      // --delete-excluded
+  int max_delete = -1;               // --max-delete
+  bool existing_only = false;        // --existing
+  bool ignore_existing = false;      // --ignore-existing
+  bool remove_source_files = false;  // --remove-source-files
+  bool mkpath = false;               // --mkpath
 
   // ---- compression and checksums ----
   bool compress = false;        // -z

@@ -1,5 +1,6 @@
 #include "session/receiving.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -544,9 +545,130 @@ Status ReceivingSide::generate_entry(size_t idx, bool redo) {
   return generate_regular(idx, redo);
 }
 
-Status ReceivingSide::delete_extraneous(const std::string& dir_rel) {
-  (void)dir_rel;
+bool ReceivingSide::is_content_dir(const FileEntry& e) const {
+  if (!flist::is_dir(e.mode) || single_file_) return false;
+  if (c_.protocol() >= 30) return !(e.xflags & wire::kXmitNoContentDir);
+  return c_.opts.recursive;
+}
+
+void ReceivingSide::report_delete(const std::string& rel, uint32_t mode) {
+  TransferStats& st = c_.stats;
+  ++st.deleted_files;
+  if (flist::is_dir(mode))
+    ++st.deleted_dirs;
+  else if (flist::is_lnk(mode))
+    ++st.deleted_symlinks;
+  else if (flist::is_device(mode))
+    ++st.deleted_devices;
+  else if (flist::is_special(mode))
+    ++st.deleted_specials;
+  const std::string shown = rel + (flist::is_dir(mode) ? "/" : "");
+  if (c_.am_server) {
+    if (c_.protocol() >= 29) {
+      std::string payload = rel;
+      if (flist::is_dir(mode)) payload.push_back('\0');
+      (void)c_.out->send_msg(wire::MsgCode::kDeleted, as_bytes(payload), true);
+    } else if (c_.opts.log_format.find("%i") != std::string::npos) {
+      // Below 29 upstream formats the deletion with the client's format
+      // hint, which is just "%i": the itemize field and no name.
+      c_.output->info("*deleting  \n");
+    } else if (c_.opts.verbose > 0) {
+      c_.output->info("deleting " + shown + "\n");
+    }
+    return;
+  }
+  if (c_.opts.itemize)
+    c_.output->info("*deleting   " + shown + "\n");
+  else if (c_.opts.verbose > 0)
+    c_.output->info("deleting " + shown + "\n");
+}
+
+// Lists a directory (beneath the root) in upstream's deletion order: the
+// list sort order, walked backwards.
+static Status list_for_delete(int dirfd, std::vector<FileEntry>* out, int protocol) {
+  const int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::Error(ExitCode::kFileIo, "opendir failed: " + errno_text(errno));
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    ::close(fd);
+    return Status::Error(ExitCode::kFileIo, "fdopendir failed: " + errno_text(errno));
+  }
+  while (const dirent* de = ::readdir(d)) {
+    const std::string n = de->d_name;
+    if (n == "." || n == "..") continue;
+    struct stat st {};
+    if (::fstatat(dirfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    FileEntry e;
+    e.name = n;
+    e.mode = st.st_mode;
+    out->push_back(std::move(e));
+  }
+  ::closedir(d);
+  flist::sort_file_list(*out, protocol);
+  std::reverse(out->begin(), out->end());
   return Status::Ok();
+}
+
+Status ReceivingSide::delete_item(int parent_fd, const std::string& base, const std::string& rel,
+                                  bool is_dir) {
+  if (is_dir) {
+    const int fd =
+        ::openat(parent_fd, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+      fs::Fd dir(fd);
+      std::vector<FileEntry> inner;
+      if (list_for_delete(dir.get(), &inner, c_.protocol()).ok()) {
+        for (const auto& e : inner)
+          CRSYNC_RETURN_IF_ERROR(
+              delete_item(dir.get(), e.name, rel + "/" + e.name, flist::is_dir(e.mode)));
+      }
+    }
+  }
+  struct stat st {};
+  if (::fstatat(parent_fd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Status::Ok();
+  if (!c_.opts.dry_run && ::unlinkat(parent_fd, base.c_str(), is_dir ? AT_REMOVEDIR : 0) != 0) {
+    c_.output->error("rsync: [generator] delete_file: " + std::string(is_dir ? "rmdir" : "unlink") +
+                     "(" + rel + ") failed: " + errno_text(errno) + "\n");
+    c_.output->note_xfer_error();
+    return Status::Ok();
+  }
+  report_delete(rel, st.st_mode);
+  return Status::Ok();
+}
+
+Status ReceivingSide::delete_extraneous(const std::string& dir_rel) {
+  auto dir = fs::open_beneath(dest_.fd(), dir_rel == "." ? "" : dir_rel, O_RDONLY | O_DIRECTORY);
+  if (!dir.ok()) return Status::Ok();  // nothing there (yet)
+  std::vector<FileEntry> present;
+  if (!list_for_delete(dir->get(), &present, c_.protocol()).ok()) return Status::Ok();
+  for (const auto& e : present) {
+    const std::string rel = dir_rel == "." ? e.name : dir_rel + "/" + e.name;
+    if (names_.count(rel)) {
+      // A directory replaced by a non-directory (or the reverse) is handled
+      // by the entry itself.
+      continue;
+    }
+    CRSYNC_RETURN_IF_ERROR(delete_item(dir->get(), e.name, rel, flist::is_dir(e.mode)));
+  }
+  return Status::Ok();
+}
+
+Status ReceivingSide::delete_pass() {
+  for (const auto& e : list_)
+    if (is_content_dir(e)) CRSYNC_RETURN_IF_ERROR(delete_extraneous(local_name(e)));
+  return Status::Ok();
+}
+
+Status ReceivingSide::send_del_stats() {
+  const TransferStats& st = c_.stats;
+  ByteWriter w;
+  gen_ndx_->put(w, wire::kNdxDelStats);
+  const int64_t other = st.deleted_files - st.deleted_dirs - st.deleted_symlinks -
+                        st.deleted_devices - st.deleted_specials;
+  for (int64_t v :
+       {other, st.deleted_dirs, st.deleted_symlinks, st.deleted_devices, st.deleted_specials})
+    wire::put_varint(w, static_cast<int32_t>(v));
+  return c_.out->write(w);
 }
 
 Status ReceivingSide::wait_dones(int count) {
@@ -599,22 +721,45 @@ Status ReceivingSide::generator_main() {
     CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
     return c_.out->flush();
   };
-  for (size_t i = 0; i < list_.size(); ++i) CRSYNC_RETURN_IF_ERROR(generate_entry(i, false));
+  const DeleteMode dm = c_.opts.effective_delete(proto);
+  const bool late_delete = dm == DeleteMode::kDelay || dm == DeleteMode::kAfter;
+  const bool del_stats = proto >= 31 && c_.opts.stats && dm != DeleteMode::kNone;
+  if (dm != DeleteMode::kNone)
+    for (const auto& e : list_) names_.insert(local_name(e));
+  if (dm == DeleteMode::kBefore) CRSYNC_RETURN_IF_ERROR(delete_pass());
+  for (size_t i = 0; i < list_.size(); ++i) {
+    CRSYNC_RETURN_IF_ERROR(generate_entry(i, false));
+    if (dm == DeleteMode::kDuring && is_content_dir(list_[i]))
+      CRSYNC_RETURN_IF_ERROR(delete_extraneous(local_name(list_[i])));
+  }
   CRSYNC_RETURN_IF_ERROR(done());         // G1: end of phase 0
   CRSYNC_RETURN_IF_ERROR(wait_dones(1));  // redo requests until R1
   CRSYNC_RETURN_IF_ERROR(done());         // G2: end of the redo phase
   const bool delay = c_.opts.delay_updates;
   if (proto >= 29 && !delay) CRSYNC_RETURN_IF_ERROR(done());  // G3
-  if (proto >= 31 && !delay) CRSYNC_RETURN_IF_ERROR(done());  // G4 (no late deletes yet)
+  if (proto >= 31 && !late_delete) {
+    if (del_stats) CRSYNC_RETURN_IF_ERROR(send_del_stats());
+    if (!delay) CRSYNC_RETURN_IF_ERROR(done());  // G4
+  }
   CRSYNC_RETURN_IF_ERROR(wait_dones(2));
   if (proto >= 29) {
     if (delay) {
       CRSYNC_RETURN_IF_ERROR(done());
-      if (proto >= 31) CRSYNC_RETURN_IF_ERROR(done());
+      if (proto >= 31 && !late_delete) CRSYNC_RETURN_IF_ERROR(done());
     }
     CRSYNC_RETURN_IF_ERROR(wait_dones(3));
   }
-  if (proto >= 31) CRSYNC_RETURN_IF_ERROR(wait_dones(4));
+  if (late_delete) {
+    CRSYNC_RETURN_IF_ERROR(delete_pass());
+    CRSYNC_RETURN_IF_ERROR(c_.out->flush());
+  }
+  if (proto >= 31) {
+    if (late_delete) {
+      if (del_stats) CRSYNC_RETURN_IF_ERROR(send_del_stats());
+      CRSYNC_RETURN_IF_ERROR(done());  // G4
+    }
+    CRSYNC_RETURN_IF_ERROR(wait_dones(4));
+  }
   touch_up_dirs();
   return done();  // G5: the goodbye
 }
@@ -797,6 +942,11 @@ Status ReceivingSide::receiver_main() {
     if (ndx == wire::kNdxDelStats && proto >= 31) {
       int32_t v[5];
       for (auto& x : v) CRSYNC_RETURN_IF_ERROR(c_.in->read_varint(&x));
+      c_.stats.deleted_files = int64_t{v[0]} + v[1] + v[2] + v[3] + v[4];
+      c_.stats.deleted_dirs = v[1];
+      c_.stats.deleted_symlinks = v[2];
+      c_.stats.deleted_devices = v[3];
+      c_.stats.deleted_specials = v[4];
       continue;
     }
     const int64_t last = ndx_start_ + static_cast<int64_t>(list_.size()) - 1;
@@ -863,6 +1013,9 @@ Status ReceivingSide::receiver_main() {
       for (auto& x : v) CRSYNC_RETURN_IF_ERROR(c_.in->read_varint(&x));
       c_.stats.deleted_files = int64_t{v[0]} + v[1] + v[2] + v[3] + v[4];
       c_.stats.deleted_dirs = v[1];
+      c_.stats.deleted_symlinks = v[2];
+      c_.stats.deleted_devices = v[3];
+      c_.stats.deleted_specials = v[4];
       CRSYNC_RETURN_IF_ERROR(read_ndx(&ndx));
     }
     CRSYNC_PEER_CHECK(ndx == wire::kNdxDone, ExitCode::kProtocol,

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,11 @@ class ReceivingSide {
   Status generate_regular(size_t idx, bool redo);
   Status send_item(int32_t ndx, uint32_t iflags);
   Status delete_extraneous(const std::string& dir_rel);
+  Status delete_item(int parent_fd, const std::string& base, const std::string& rel, bool is_dir);
+  void report_delete(const std::string& rel, uint32_t mode);
+  bool is_content_dir(const flist::FileEntry& e) const;
+  Status delete_pass();
+  Status send_del_stats();
   Status wait_dones(int count);
   void touch_up_dirs();
   // ---- receiver ----
@@ -73,6 +79,7 @@ class ReceivingSide {
   int32_t ndx_start_ = 0;
   std::vector<std::pair<uint32_t, std::string>> user_names_, group_names_;
   std::vector<bool> redo_done_;
+  std::set<std::string> names_;  // every name in the list (for deletions)
   int32_t io_error_ = 0;
   wire::NdxEncoder* gen_ndx_ = nullptr;
 
