@@ -56,6 +56,8 @@ SCENARIOS = {
     "delete": (["-ai", "--delete"], "basis", 28),
     "delete-after-stats": (["-a", "--delete-after", "--stats"], "basis", 28),
     "delete-before-v": (["-av", "--delete-before"], "basis", 28),
+    "filters": (["-ai", "--exclude=*.dat", "--exclude=deep/", "--include=d0*/", "--exclude=/link-*"], "basis", 28),
+    "filters-delete": (["-ai", "--delete", "--exclude=stale.txt", "--exclude=*.bin", "--filter=- many/d0[1-3]/"], "basis", 28),
 }
 
 _TIMING = re.compile(r"^(File list (generation|transfer) time|File list size|Total bytes (sent|received)|sent .* bytes/sec|total size is .*speedup is).*$", re.M)

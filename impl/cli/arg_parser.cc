@@ -1,5 +1,6 @@
 #include "cli/arg_parser.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -56,6 +57,22 @@ bool parse_size(const std::string& s, long long* v) {
   }
   *v = static_cast<long long>(d * static_cast<double>(mult));
   return true;
+}
+
+// --exclude-from / --include-from: one pattern a line; blank lines and
+// lines starting with ';' or '#' are skipped; "-" reads standard input.
+Status read_rule_file(ParsedArgs& p, const std::string& path, const char* prefix) {
+  std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "r");
+  if (!f) return Status::Error(ExitCode::kFileSelect, "failed to open " + path);
+  char line[4096];
+  while (std::fgets(line, sizeof line, f)) {
+    std::string l(line);
+    while (!l.empty() && (l.back() == '\n' || l.back() == '\r')) l.pop_back();
+    if (l.empty() || l[0] == ';' || l[0] == '#') continue;
+    p.opts.filter_rules.push_back(prefix + l);
+  }
+  if (f != stdin) std::fclose(f);
+  return Status::Ok();
 }
 
 #define FLAG(field)                       \
@@ -166,12 +183,17 @@ const std::vector<OptDef>& table() {
       {"ignore-non-existing", 0, Arg::kNone, FLAG(existing_only)},
       {"ignore-existing", 0, Arg::kNone, FLAG(ignore_existing)},
       {"remove-source-files", 0, Arg::kNone, UNSUPPORTED("--remove-source-files")},
-      {"filter", 'f', Arg::kRequired, UNSUPPORTED("--filter")},
+      {"filter", 'f', Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         p.opts.filter_rules.push_back(v); return Status::Ok(); }},
       {"", 'F', Arg::kNone, UNSUPPORTED("-F")},
-      {"exclude", 0, Arg::kRequired, UNSUPPORTED("--exclude")},
-      {"include", 0, Arg::kRequired, UNSUPPORTED("--include")},
-      {"exclude-from", 0, Arg::kRequired, UNSUPPORTED("--exclude-from")},
-      {"include-from", 0, Arg::kRequired, UNSUPPORTED("--include-from")},
+      {"exclude", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         p.opts.filter_rules.push_back("- " + v); return Status::Ok(); }},
+      {"include", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         p.opts.filter_rules.push_back("+ " + v); return Status::Ok(); }},
+      {"exclude-from", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         return read_rule_file(p, v, "- "); }},
+      {"include-from", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         return read_rule_file(p, v, "+ "); }},
       {"files-from", 0, Arg::kRequired, UNSUPPORTED("--files-from")},
       {"from0", '0', Arg::kNone, FLAG(from0), true, NEG(from0)},
       {"relative", 'R', Arg::kNone, UNSUPPORTED("--relative")},

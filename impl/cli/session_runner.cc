@@ -15,8 +15,10 @@ namespace {
 
 using session::Context;
 
-flist::WalkOptions walk_options(const session::Options& o, int protocol) {
+flist::WalkOptions walk_options(const session::Options& o, int protocol,
+                                const std::vector<filter::FilterRule>* rules) {
   flist::WalkOptions w;
+  w.rules = rules && !rules->empty() ? rules : nullptr;
   w.recursive = o.recursive;
   w.dirs = o.dirs;
   w.relative = o.relative;
@@ -135,6 +137,16 @@ SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, 
   int peer_exit = 0;
   in.set_message_handler(message_handler(c, &peer_io_error, &peer_exit));
 
+  {
+    auto rules = filter::parse_rules(o.filter_rules);
+    if (!rules.ok()) {
+      res.exit_code = rules.status().exit_status();
+      output.error("rsync: " + std::string(rules.status().message()) + "\n");
+      output.error(error_line(res.exit_code, "client"));
+      return res;
+    }
+    c.rules = std::move(*rules);
+  }
   session::HandshakeParams hp;
   hp.am_server = false;
   hp.am_sender = push;
@@ -145,7 +157,12 @@ SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, 
   // the receiving server wants it for deletions.
   if (s.ok() && !local && (!push || o.deleting())) {
     ByteWriter w;
-    wire::put_int32(w, 0);  // the (empty) filter list
+    for (const auto& r : c.rules) {
+      const std::string t = filter::wire_text(r);
+      wire::put_int32(w, static_cast<int32_t>(t.size()));
+      w.append(t);
+    }
+    wire::put_int32(w, 0);  // end of the filter list
     s = out.write(w);
     if (s.ok()) s = out.flush();
   }
@@ -153,7 +170,7 @@ SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, 
   if (s.ok()) {
     if (push) {
       flist::WalkResult wr;
-      s = flist::walk_sources(sources, walk_options(o, c.protocol()), &wr);
+      s = flist::walk_sources(sources, walk_options(o, c.protocol(), &c.rules), &wr);
       for (const auto& e : wr.errors) output.error("rsync: [sender] " + e + "\n");
       for (const auto& i : wr.infos) output.info(i + "\n");
       io_error = wr.io_error;
@@ -223,15 +240,22 @@ SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,
       std::string rule(static_cast<size_t>(len), '\0');
       s = in.read_bytes(reinterpret_cast<uint8_t*>(rule.data()), rule.size());
       if (!s.ok()) break;
-      s = Status::Error(ExitCode::kUnsupported, "filter rules are not supported yet: " + rule);
-      break;
+      // Below 29 a rule without a "- " or "+ " prefix is an exclude.
+      if (c.protocol() < 29 && rule.rfind("- ", 0) != 0 && rule.rfind("+ ", 0) != 0)
+        rule = "- " + rule;
+      auto r = filter::parse_rule(rule);
+      if (!r.ok()) {
+        s = r.status();
+        break;
+      }
+      c.rules.push_back(std::move(*r));
     }
   }
   int32_t io_error = 0;
   if (s.ok()) {
     if (sender) {
       flist::WalkResult wr;
-      s = flist::walk_sources(args, walk_options(o, c.protocol()), &wr);
+      s = flist::walk_sources(args, walk_options(o, c.protocol(), &c.rules), &wr);
       for (const auto& e : wr.errors) output.error("rsync: [sender] " + e + "\n");
       io_error = wr.io_error;
       if (s.ok()) {

@@ -59,6 +59,7 @@ bool Walker::send_name(const std::string& base_dir, const std::string& name, boo
     return false;
   }
   const uint32_t m = se.entry.mode;
+  if (o_.rules && name != "." && filter::is_excluded(*o_.rules, name, is_dir(m))) return false;
   if (is_lnk(m) && !o_.preserve_links) {
     out_->infos.push_back("skipping non-regular file \"" + name + "\"");
     return false;

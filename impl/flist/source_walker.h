@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "filter/filter_rules.h"
 #include "flist/file_entry.h"
 #include "flist/flist_encoder.h"
 
@@ -35,6 +36,7 @@ struct WalkOptions {
   bool preserve_hard_links = false;
   bool one_file_system = false;  // -x
   int protocol = 32;
+  const std::vector<filter::FilterRule>* rules = nullptr;  // exclusions, if any
 };
 
 struct WalkResult {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "filter/filter_rules.h"
 #include "session/handshake.h"
 #include "session/item_log.h"
 #include "session/mux_io.h"
@@ -22,6 +23,7 @@ struct Context {
   MuxOut* out = nullptr;
   Output* output = nullptr;
   TransferStats stats;
+  std::vector<filter::FilterRule> rules;  // filter rules in force on this side
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 
   int protocol() const { return neg.protocol; }

@@ -643,6 +643,9 @@ Status ReceivingSide::delete_extraneous(const std::string& dir_rel) {
   if (!list_for_delete(dir->get(), &present, c_.protocol()).ok()) return Status::Ok();
   for (const auto& e : present) {
     const std::string rel = dir_rel == "." ? e.name : dir_rel + "/" + e.name;
+    if (!c_.rules.empty() && !c_.opts.delete_excluded &&
+        filter::is_excluded(c_.rules, rel, flist::is_dir(e.mode)))
+      continue;  // excluded files are protected from deletion
     if (names_.count(rel)) {
       // A directory replaced by a non-directory (or the reverse) is handled
       // by the entry itself.

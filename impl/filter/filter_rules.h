@@ -1,0 +1,39 @@
+// Include/exclude filter rules (upstream exclude.c) in the subset crsync
+// supports: "- PATTERN" / "+ PATTERN" (and the long "exclude"/"include"
+// forms, and --exclude/--include), first match wins, no match means
+// included. A pattern with a '/' (other than a trailing one) or "**" is
+// matched against the path from the transfer root, anchored by a leading
+// '/', else at any directory boundary; other patterns against the last
+// component. A trailing '/' matches directories only; "dir/***" matches
+// the directory and everything below it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace crsync::filter {
+
+struct FilterRule {
+  bool include = false;
+  std::string pattern;  // without the trailing '/' and leading '/'
+  bool dir_only = false;
+  bool anchored = false;
+  bool full_path = false;
+  bool and_below = false;  // "/***" suffix: the directory and its contents
+};
+
+// Parses one rule ("- *.o", "+ dir/", "exclude foo"). Unsupported forms
+// (merge files, modifiers, "!") are an error with exit code 4.
+Result<FilterRule> parse_rule(const std::string& text);
+Result<std::vector<FilterRule>> parse_rules(const std::vector<std::string>& texts);
+
+// True when `path` (relative to the transfer root) is excluded.
+bool is_excluded(const std::vector<FilterRule>& rules, const std::string& path, bool is_dir);
+
+// The rule as it travels in the filter list ("- pattern", with the
+// trailing '/' for directory-only rules).
+std::string wire_text(const FilterRule& r);
+
+}  // namespace crsync::filter

@@ -1,0 +1,54 @@
+#include "filter/filter_rules.h"
+
+#include <gtest/gtest.h>
+
+#include "filter/wildmatch.h"
+
+namespace crsync::filter {
+namespace {
+
+TEST(WildmatchTest, Basics) {
+  EXPECT_TRUE(wildmatch("*.o", "main.o"));
+  EXPECT_FALSE(wildmatch("*.o", "dir/main.o"));
+  EXPECT_TRUE(wildmatch("**.o", "dir/main.o"));
+  EXPECT_TRUE(wildmatch("a?c", "abc"));
+  EXPECT_FALSE(wildmatch("a?c", "a/c"));
+  EXPECT_TRUE(wildmatch("f[0-3].dat", "f2.dat"));
+  EXPECT_FALSE(wildmatch("f[!0-3].dat", "f2.dat"));
+  EXPECT_TRUE(wildmatch("dir/**/x", "dir/a/b/x"));
+  EXPECT_TRUE(wildmatch("\\*", "*"));
+  EXPECT_FALSE(wildmatch("\\*", "a"));
+}
+
+std::vector<FilterRule> rules(std::vector<std::string> t) {
+  auto r = parse_rules(t);
+  EXPECT_TRUE(r.ok());
+  return *r;
+}
+
+TEST(FilterRulesTest, UpstreamSemantics) {
+  const auto r = rules({"+ keep.log", "- *.log", "- /top.txt", "- build/", "- a/b", "- cache/***"});
+  EXPECT_TRUE(is_excluded(r, "x.log", false));
+  EXPECT_TRUE(is_excluded(r, "deep/x.log", false));  // no slash: last component
+  EXPECT_FALSE(is_excluded(r, "keep.log", false));   // first match wins
+  EXPECT_TRUE(is_excluded(r, "top.txt", false));     // anchored
+  EXPECT_FALSE(is_excluded(r, "sub/top.txt", false));
+  EXPECT_TRUE(is_excluded(r, "build", true));  // directory only
+  EXPECT_FALSE(is_excluded(r, "build", false));
+  EXPECT_TRUE(is_excluded(r, "x/a/b", false));  // slash: any boundary
+  EXPECT_FALSE(is_excluded(r, "xa/b", false));
+  EXPECT_TRUE(is_excluded(r, "cache", true));
+  EXPECT_TRUE(is_excluded(r, "cache/deep/file", false));
+  EXPECT_FALSE(is_excluded(r, "other", false));
+}
+
+TEST(FilterRulesTest, WireTextAndRefusals) {
+  EXPECT_EQ(wire_text(*parse_rule("- build/")), "- build/");
+  EXPECT_EQ(wire_text(*parse_rule("exclude /x")), "- /x");
+  EXPECT_EQ(wire_text(*parse_rule("+ c/***")), "+ c/***");
+  EXPECT_EQ(parse_rule(". merge-file").status().exit_status(), 4);
+  EXPECT_EQ(parse_rule("-! x").status().exit_status(), 4);
+}
+
+}  // namespace
+}  // namespace crsync::filter
