@@ -40,7 +40,8 @@ class Outcome:
     tree: dict = field(default_factory=dict)
 
 
-# scenario name -> (client options, destination start, minimum protocol)
+# scenario name -> (client options, destination start, minimum protocol
+# [, the exit code upstream itself gives, when not 0])
 SCENARIOS = {
     "fresh-a": (["-a"], "empty", 28),
     "update-a-delta": (["-a", "--no-whole-file"], "basis", 28),
@@ -57,6 +58,8 @@ SCENARIOS = {
     "delete-after-stats": (["-a", "--delete-after", "--stats"], "basis", 28),
     "delete-before-v": (["-av", "--delete-before"], "basis", 28),
     "filters": (["-ai", "--exclude=*.dat", "--exclude=deep/", "--include=d0*/", "--exclude=/link-*"], "basis", 28),
+    "max-delete": (["-ai", "--delete", "--max-delete=1"], "basis", 28, 25),
+    "delete-excluded": (["-ai", "--delete-excluded", "--exclude=*.dat", "--exclude=stale.txt"], "basis", 29),
     "filters-delete": (["-ai", "--delete", "--exclude=stale.txt", "--exclude=*.bin", "--filter=- many/d0[1-3]/"], "basis", 28),
 }
 
@@ -82,7 +85,7 @@ def run_cell(cell, fixtures, work, crsync, peers):
     lsh = work / "lsh.sh"
     lsh.write_text(LSH)
     lsh.chmod(0o755)
-    opts, dest_start, _ = SCENARIOS[cell.scenario]
+    opts, dest_start = SCENARIOS[cell.scenario][:2]
     upstream = str(peers[cell.peer])
     results = []
     for which in ("ours", "reference"):

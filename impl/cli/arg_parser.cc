@@ -177,8 +177,12 @@ const std::vector<OptDef>& table() {
          p.opts.delete_mode = DeleteMode::kDelay; return Status::Ok(); }},
       {"delete-after", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) {
          p.opts.delete_mode = DeleteMode::kAfter; return Status::Ok(); }},
-      {"delete-excluded", 0, Arg::kNone, UNSUPPORTED("--delete-excluded")},
-      {"max-delete", 0, Arg::kRequired, UNSUPPORTED("--max-delete")},
+      {"delete-excluded", 0, Arg::kNone, FLAG(delete_excluded)},
+      {"max-delete", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         long long n = 0;
+         if (!parse_int(v, &n)) return bad("--max-delete=" + v + " is invalid");
+         p.opts.max_delete = n < 0 ? 0 : static_cast<int>(n);
+         return Status::Ok(); }},
       {"existing", 0, Arg::kNone, FLAG(existing_only)},
       {"ignore-non-existing", 0, Arg::kNone, FLAG(existing_only)},
       {"ignore-existing", 0, Arg::kNone, FLAG(ignore_existing)},

@@ -106,8 +106,12 @@ int run_remote_shell(const session::Options& o, const HostSpec& remote, bool pus
   ::waitpid(pid, &wstatus, 0);
   if (res.exit_code) return res.exit_code;
   if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0) {
-    const int st = WEXITSTATUS(wstatus);
-    return st == 255 ? 124 : st == 127 ? 127 : st;
+    int st = WEXITSTATUS(wstatus);
+    st = st == 255 ? 124 : st;
+    // The server's exit status is the session's (as upstream's client
+    // reports it after waiting for the remote shell).
+    std::fputs(error_line(st, push ? "sender" : "receiver").c_str(), stderr);
+    return st;
   }
   return 0;
 }

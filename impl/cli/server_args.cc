@@ -65,15 +65,20 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
       argv.push_back("--compress-choice=" + o.compress_choice);
   }
   if (client_is_sender) {
+    if (o.max_delete > 0)
+      argv.push_back("--max-delete=" + std::to_string(o.max_delete));
+    else if (o.max_delete == 0)
+      argv.push_back("--max-delete=-1");
     switch (o.delete_mode) {
       case session::DeleteMode::kBefore: argv.push_back("--delete-before"); break;
       case session::DeleteMode::kDelay: argv.push_back("--delete-delay"); break;
       case session::DeleteMode::kDuring: argv.push_back("--delete-during"); break;
       case session::DeleteMode::kAfter: argv.push_back("--delete-after"); break;
       case session::DeleteMode::kNone:
-        if (o.delete_requested) argv.push_back("--delete");
+        if (o.delete_requested && !o.delete_excluded) argv.push_back("--delete");
         break;
     }
+    if (o.delete_excluded) argv.push_back("--delete-excluded");
     if (o.size_only) argv.push_back("--size-only");
     if (o.stats) argv.push_back("--stats");
     if (o.modify_window) argv.push_back("--modify-window=" + std::to_string(o.modify_window));

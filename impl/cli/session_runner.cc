@@ -80,6 +80,8 @@ int exit_code_for(const Context& c, int32_t io_error) {
     return static_cast<int>(ExitCode::kPartial);
   if (io_error & static_cast<int32_t>(wire::kIoerrVanished))
     return static_cast<int>(ExitCode::kVanished);
+  if (io_error & static_cast<int32_t>(wire::kIoerrDelLimit))
+    return static_cast<int>(ExitCode::kDelLimit);
   return 0;
 }
 
@@ -157,7 +159,11 @@ SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, 
   // the receiving server wants it for deletions.
   if (s.ok() && !local && (!push || o.deleting())) {
     ByteWriter w;
+    // With --delete-excluded the receiving side must not protect excluded
+    // files, so a pushing client does not send them.
+    const bool elide = push && o.delete_excluded;
     for (const auto& r : c.rules) {
+      if (elide) break;
       const std::string t = filter::wire_text(r);
       wire::put_int32(w, static_cast<int32_t>(t.size()));
       w.append(t);
@@ -187,6 +193,7 @@ SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, 
         output.info("receiving file list ... done\n");
       session::ReceivingSide rs(c, dest);
       s = rs.run();
+      io_error |= rs.io_error();
     }
   }
   if (!s.ok()) {
@@ -226,6 +233,7 @@ SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,
   hp.am_sender = sender;
   hp.allow_inc_recurse = false;
   Status s = session::run_handshake(in, out, o, hp, &c.neg);
+  if (s.ok()) output.set_protocol(c.protocol());
   if (s.ok()) s = setup_mux(c, true, sender);
   if (s.ok() && !local && (sender || o.deleting())) {
     // The client's filter list: int32 length + rule, ended by 0.
@@ -265,6 +273,7 @@ SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,
     } else {
       session::ReceivingSide rs(c, args.empty() ? "." : args[0]);
       s = rs.run();
+      io_error |= rs.io_error();
     }
   }
   if (s.ok()) s = out.flush();

@@ -7,9 +7,19 @@ namespace crsync::filter {
 Result<FilterRule> parse_rule(const std::string& text) {
   FilterRule r;
   std::string pat;
-  if (text.rfind("- ", 0) == 0 || text.rfind("+ ", 0) == 0) {
+  if (!text.empty() && (text[0] == '-' || text[0] == '+') && text.find(' ') != std::string::npos) {
     r.include = text[0] == '+';
-    pat = text.substr(2);
+    const size_t sp = text.find(' ');
+    for (size_t i = 1; i < sp; ++i) {
+      if (text[i] == 's')
+        r.sender_only = true;
+      else if (text[i] == 'r')
+        r.receiver_only = true;
+      else
+        return Status::Error(ExitCode::kUnsupported,
+                             "filter rule not supported by crsync yet: " + text);
+    }
+    pat = text.substr(sp + 1);
   } else if (text.rfind("exclude ", 0) == 0) {
     pat = text.substr(8);
   } else if (text.rfind("include ", 0) == 0) {
@@ -74,14 +84,21 @@ bool matches(const FilterRule& r, const std::string& path, bool is_dir) {
 
 }  // namespace
 
-bool is_excluded(const std::vector<FilterRule>& rules, const std::string& path, bool is_dir) {
-  for (const auto& r : rules)
+bool is_excluded(const std::vector<FilterRule>& rules, const std::string& path, bool is_dir,
+                 Side side) {
+  for (const auto& r : rules) {
+    if (side == Side::kSender && r.receiver_only) continue;
+    if (side == Side::kReceiver && r.sender_only) continue;
     if (matches(r, path, is_dir)) return !r.include;
+  }
   return false;
 }
 
 std::string wire_text(const FilterRule& r) {
-  std::string t = r.include ? "+ " : "- ";
+  std::string t = r.include ? "+" : "-";
+  if (r.sender_only) t += 's';
+  if (r.receiver_only) t += 'r';
+  t += ' ';
   if (r.anchored) t += '/';
   t += r.pattern;
   if (r.and_below)

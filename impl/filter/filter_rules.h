@@ -21,8 +21,12 @@ struct FilterRule {
   bool dir_only = false;
   bool anchored = false;
   bool full_path = false;
-  bool and_below = false;  // "/***" suffix: the directory and its contents
+  bool and_below = false;      // "/***" suffix: the directory and its contents
+  bool sender_only = false;    // "s" modifier: hides files from the sender
+  bool receiver_only = false;  // "r" modifier: protects files on the receiver
 };
+
+enum class Side { kSender, kReceiver };
 
 // Parses one rule ("- *.o", "+ dir/", "exclude foo"). Unsupported forms
 // (merge files, modifiers, "!") are an error with exit code 4.
@@ -30,7 +34,8 @@ Result<FilterRule> parse_rule(const std::string& text);
 Result<std::vector<FilterRule>> parse_rules(const std::vector<std::string>& texts);
 
 // True when `path` (relative to the transfer root) is excluded.
-bool is_excluded(const std::vector<FilterRule>& rules, const std::string& path, bool is_dir);
+bool is_excluded(const std::vector<FilterRule>& rules, const std::string& path, bool is_dir,
+                 Side side = Side::kSender);
 
 // The rule as it travels in the filter list ("- pattern", with the
 // trailing '/' for directory-only rules).

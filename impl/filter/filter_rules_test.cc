@@ -48,6 +48,14 @@ TEST(FilterRulesTest, WireTextAndRefusals) {
   EXPECT_EQ(wire_text(*parse_rule("+ c/***")), "+ c/***");
   EXPECT_EQ(parse_rule(". merge-file").status().exit_status(), 4);
   EXPECT_EQ(parse_rule("-! x").status().exit_status(), 4);
+  // Side modifiers: "s" rules hide from the sender only, "r" rules protect
+  // on the receiver only.
+  const auto side = rules({"-s *.dat", "-r keep"});
+  EXPECT_TRUE(is_excluded(side, "a.dat", false, Side::kSender));
+  EXPECT_FALSE(is_excluded(side, "a.dat", false, Side::kReceiver));
+  EXPECT_FALSE(is_excluded(side, "keep", false, Side::kSender));
+  EXPECT_TRUE(is_excluded(side, "keep", false, Side::kReceiver));
+  EXPECT_EQ(wire_text(side[0]), "-s *.dat");
 }
 
 }  // namespace

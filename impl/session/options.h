@@ -78,10 +78,13 @@ struct Options {
   // The timing in force: plain --delete is "before" below 30, else "during".
   DeleteMode effective_delete(int proto) const {
     if (delete_mode != DeleteMode::kNone) return delete_mode;
-    if (delete_requested) return proto < 30 ? DeleteMode::kBefore : DeleteMode::kDuring;
+    if (delete_requested || delete_excluded)
+      return proto < 30 ? DeleteMode::kBefore : DeleteMode::kDuring;
     return DeleteMode::kNone;
   }
-  bool deleting() const { return delete_requested || delete_mode != DeleteMode::kNone; }
+  bool deleting() const {
+    return delete_requested || delete_excluded || delete_mode != DeleteMode::kNone;
+  }
   bool delete_excluded = false;      // --delete-excluded
   int max_delete = -1;               // --max-delete
   bool existing_only = false;        // --existing

@@ -118,7 +118,8 @@ void ServerOutput::info(const std::string& text) {
 
 void ServerOutput::error(const std::string& text) {
   if (errors_as_msgs_ && out_.multiplexed()) {
-    (void)out_.send_msg(wire::MsgCode::kError, as_bytes(text));
+    (void)out_.send_msg(protocol_ < 30 ? wire::MsgCode::kErrorXfer : wire::MsgCode::kError,
+                        as_bytes(text));
     return;
   }
   std::fputs(text.c_str(), stderr);
@@ -126,7 +127,8 @@ void ServerOutput::error(const std::string& text) {
 
 void ServerOutput::warning(const std::string& text) {
   if (errors_as_msgs_ && out_.multiplexed()) {
-    (void)out_.send_msg(wire::MsgCode::kWarning, as_bytes(text));
+    (void)out_.send_msg(protocol_ < 30 ? wire::MsgCode::kInfo : wire::MsgCode::kWarning,
+                        as_bytes(text));
     return;
   }
   std::fputs(text.c_str(), stderr);

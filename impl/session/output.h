@@ -51,6 +51,13 @@ class ServerOutput : public Output {
  public:
   ServerOutput(MuxOut& out, bool errors_as_messages)
       : out_(out), errors_as_msgs_(errors_as_messages) {}
+  // Below 29 a server sends its errors and warnings over the connection
+  // too (upstream forces msgs2stderr off there), and below 30 as
+  // MSG_ERROR_XFER / MSG_INFO.
+  void set_protocol(int protocol) {
+    protocol_ = protocol;
+    if (protocol <= 28) errors_as_msgs_ = true;
+  }
   void info(const std::string& text) override;
   void error(const std::string& text) override;
   void warning(const std::string& text) override;
@@ -58,6 +65,7 @@ class ServerOutput : public Output {
  private:
   MuxOut& out_;
   bool errors_as_msgs_;
+  int protocol_ = 32;
 };
 
 }  // namespace crsync::session

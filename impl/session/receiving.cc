@@ -609,24 +609,23 @@ static Status list_for_delete(int dirfd, std::vector<FileEntry>* out, int protoc
   return Status::Ok();
 }
 
-Status ReceivingSide::delete_item(int parent_fd, const std::string& base, const std::string& rel,
-                                  bool is_dir) {
-  if (is_dir) {
-    const int fd =
-        ::openat(parent_fd, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd >= 0) {
-      fs::Fd dir(fd);
-      std::vector<FileEntry> inner;
-      if (list_for_delete(dir.get(), &inner, c_.protocol()).ok()) {
-        for (const auto& e : inner)
-          CRSYNC_RETURN_IF_ERROR(
-              delete_item(dir.get(), e.name, rel + "/" + e.name, flist::is_dir(e.mode)));
-      }
-    }
+bool ReceivingSide::at_delete_limit() {
+  if (c_.opts.max_delete >= 0 && c_.stats.deleted_files >= c_.opts.max_delete) {
+    ++skipped_deletes_;
+    return true;
   }
+  return false;
+}
+
+Status ReceivingSide::remove_now(int parent_fd, const std::string& base, const std::string& rel,
+                                 bool is_dir) {
   struct stat st {};
   if (::fstatat(parent_fd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Status::Ok();
   if (!c_.opts.dry_run && ::unlinkat(parent_fd, base.c_str(), is_dir ? AT_REMOVEDIR : 0) != 0) {
+    if (is_dir && (errno == ENOTEMPTY || errno == EEXIST)) {
+      c_.output->info("cannot delete non-empty directory: " + rel + "\n");
+      return Status::Ok();
+    }
     c_.output->error("rsync: [generator] delete_file: " + std::string(is_dir ? "rmdir" : "unlink") +
                      "(" + rel + ") failed: " + errno_text(errno) + "\n");
     c_.output->note_xfer_error();
@@ -634,6 +633,42 @@ Status ReceivingSide::delete_item(int parent_fd, const std::string& base, const 
   }
   report_delete(rel, st.st_mode);
   return Status::Ok();
+}
+
+// Empties a directory, deepest first, in upstream's order; each item is
+// checked against --max-delete when its turn to go comes.
+Status ReceivingSide::delete_contents(int dir_fd, const std::string& rel) {
+  std::vector<FileEntry> inner;
+  if (!list_for_delete(dir_fd, &inner, c_.protocol()).ok()) return Status::Ok();
+  for (const auto& e : inner) {
+    const std::string child = rel + "/" + e.name;
+    const bool dir = flist::is_dir(e.mode);
+    if (dir) {
+      const int fd =
+          ::openat(dir_fd, e.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd >= 0) {
+        fs::Fd d(fd);
+        CRSYNC_RETURN_IF_ERROR(delete_contents(d.get(), child));
+      }
+    }
+    if (at_delete_limit()) continue;
+    CRSYNC_RETURN_IF_ERROR(remove_now(dir_fd, e.name, child, dir));
+  }
+  return Status::Ok();
+}
+
+Status ReceivingSide::delete_item(int parent_fd, const std::string& base, const std::string& rel,
+                                  bool is_dir) {
+  if (at_delete_limit()) return Status::Ok();
+  if (is_dir) {
+    const int fd =
+        ::openat(parent_fd, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+      fs::Fd dir(fd);
+      CRSYNC_RETURN_IF_ERROR(delete_contents(dir.get(), rel));
+    }
+  }
+  return remove_now(parent_fd, base, rel, is_dir);
 }
 
 Status ReceivingSide::delete_extraneous(const std::string& dir_rel) {
@@ -644,7 +679,7 @@ Status ReceivingSide::delete_extraneous(const std::string& dir_rel) {
   for (const auto& e : present) {
     const std::string rel = dir_rel == "." ? e.name : dir_rel + "/" + e.name;
     if (!c_.rules.empty() && !c_.opts.delete_excluded &&
-        filter::is_excluded(c_.rules, rel, flist::is_dir(e.mode)))
+        filter::is_excluded(c_.rules, rel, flist::is_dir(e.mode), filter::Side::kReceiver))
       continue;  // excluded files are protected from deletion
     if (names_.count(rel)) {
       // A directory replaced by a non-directory (or the reverse) is handled
@@ -755,6 +790,11 @@ Status ReceivingSide::generator_main() {
   if (late_delete) {
     CRSYNC_RETURN_IF_ERROR(delete_pass());
     CRSYNC_RETURN_IF_ERROR(c_.out->flush());
+  }
+  if (c_.opts.max_delete >= 0 && skipped_deletes_) {
+    c_.output->warning("Deletions stopped due to --max-delete limit (" +
+                       std::to_string(skipped_deletes_) + " skipped)\n");
+    io_error_ |= static_cast<int32_t>(wire::kIoerrDelLimit);
   }
   if (proto >= 31) {
     if (late_delete) {

@@ -43,6 +43,9 @@ class ReceivingSide {
   Status send_item(int32_t ndx, uint32_t iflags);
   Status delete_extraneous(const std::string& dir_rel);
   Status delete_item(int parent_fd, const std::string& base, const std::string& rel, bool is_dir);
+  Status delete_contents(int dir_fd, const std::string& rel);
+  Status remove_now(int parent_fd, const std::string& base, const std::string& rel, bool is_dir);
+  bool at_delete_limit();
   void report_delete(const std::string& rel, uint32_t mode);
   bool is_content_dir(const flist::FileEntry& e) const;
   Status delete_pass();
@@ -81,6 +84,12 @@ class ReceivingSide {
   std::vector<bool> redo_done_;
   std::set<std::string> names_;  // every name in the list (for deletions)
   int32_t io_error_ = 0;
+  int skipped_deletes_ = 0;
+
+ public:
+  int32_t io_error() const { return io_error_; }
+
+ private:
   wire::NdxEncoder* gen_ndx_ = nullptr;
 
   std::mutex mu_;
