@@ -4,6 +4,23 @@
 
 namespace crsync::session {
 
+flist::FlistOptions flist_options(const Context& c) {
+  flist::FlistOptions fo;
+  fo.protocol = c.protocol();
+  fo.varint_flags = c.neg.varint_flist_flags;
+  fo.safe_flist = c.neg.safe_flist;
+  fo.preserve_uid = c.opts.preserve_uid;
+  fo.preserve_gid = c.opts.preserve_gid;
+  fo.preserve_links = c.opts.preserve_links;
+  fo.preserve_devices = c.opts.preserve_devices;
+  fo.preserve_specials = c.opts.preserve_specials;
+  fo.preserve_hard_links = c.opts.preserve_hard_links;
+  fo.preserve_atimes = c.opts.preserve_atimes;
+  fo.relative_paths = c.opts.relative;
+  fo.flist_csum_len = c.opts.always_checksum ? checksum::digest_len(c.neg.file_sum, true) : 0;
+  return fo;
+}
+
 void count_created(TransferStats& s, uint32_t iflags, const flist::FileEntry& e) {
   if (!(iflags & wire::kItemIsNew)) return;
   ++s.created_files;

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "filter/filter_rules.h"
+#include "flist/flist_decoder.h"
 #include "session/handshake.h"
 #include "session/item_log.h"
 #include "session/mux_io.h"
@@ -38,6 +39,10 @@ struct Context {
     return c;
   }
 };
+
+// The file-list options both sides derive from the options and the
+// negotiation (one place, so sender and receiver cannot disagree).
+flist::FlistOptions flist_options(const Context& c);
 
 // Counts an item the peer reported as new (--stats "Number of created files").
 void count_created(TransferStats& s, uint32_t iflags, const flist::FileEntry& e);

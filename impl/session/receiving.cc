@@ -77,20 +77,7 @@ std::string tmp_name_for(const std::string& base) {
 
 Status ReceivingSide::receive_file_list() {
   const int proto = c_.protocol();
-  flist::FlistOptions fo;
-  fo.protocol = proto;
-  fo.varint_flags = c_.neg.varint_flist_flags;
-  fo.safe_flist = c_.neg.safe_flist;
-  fo.preserve_uid = c_.opts.preserve_uid;
-  fo.preserve_gid = c_.opts.preserve_gid;
-  fo.preserve_links = c_.opts.preserve_links;
-  fo.preserve_devices = c_.opts.preserve_devices;
-  fo.preserve_specials = c_.opts.preserve_specials;
-  fo.preserve_hard_links = c_.opts.preserve_hard_links;
-  fo.preserve_atimes = c_.opts.preserve_atimes;
-  fo.relative_paths = c_.opts.relative;
-  fo.flist_csum_len = c_.opts.always_checksum ? checksum::digest_len(c_.neg.file_sum, true) : 0;
-  flist::FlistDecoder dec(fo);
+  flist::FlistDecoder dec(flist_options(c_));
   ndx_start_ = c_.neg.inc_recurse ? 1 : 0;
   const uint64_t before = c_.in->total_read();
   flist::FlistDecoder::Item it;

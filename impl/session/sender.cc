@@ -78,18 +78,7 @@ Status Sender::read_ndx(int32_t* ndx) {
 
 Status Sender::send_file_list() {
   const int proto = c_.protocol();
-  flist::FlistOptions fo;
-  fo.protocol = proto;
-  fo.varint_flags = c_.neg.varint_flist_flags;
-  fo.safe_flist = c_.neg.safe_flist;
-  fo.preserve_uid = c_.opts.preserve_uid;
-  fo.preserve_gid = c_.opts.preserve_gid;
-  fo.preserve_links = c_.opts.preserve_links;
-  fo.preserve_devices = c_.opts.preserve_devices;
-  fo.preserve_specials = c_.opts.preserve_specials;
-  fo.preserve_hard_links = c_.opts.preserve_hard_links;
-  fo.preserve_atimes = c_.opts.preserve_atimes;
-  fo.flist_csum_len = c_.opts.always_checksum ? checksum::digest_len(c_.neg.file_sum, true) : 0;
+  const flist::FlistOptions fo = flist_options(c_);
   flist::FlistEncoder enc(fo);
   enc.inline_names = c_.neg.inc_recurse;
   enc.numeric_ids = c_.opts.numeric_ids;
