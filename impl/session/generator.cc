@@ -1,0 +1,554 @@
+// The receiving side's generator: what each entry needs, requests to the
+// sender, deletions, and the phase ends (upstream generator.c, delete.c).
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <set>
+#include <thread>
+#include "base/check.h"
+#include "delta/signature.h"
+#include "delta/token_codec.h"
+#include "flist/flist_decoder.h"
+#include "flist/flist_sort.h"
+#include "flist/id_list.h"
+#include "session/receiving.h"
+#include "session/receiving_internal.h"
+#include "wire/ndx_codec.h"
+#include "wire/primitives.h"
+#include "wire/protocol_format.h"
+
+namespace crsync::session {
+
+using flist::FileEntry;
+using receiving_internal::Basis;
+using receiving_internal::errno_text;
+using receiving_internal::tmp_name_for;
+
+// ---------------------------------------------------------------------------
+// Generator
+
+void ReceivingSide::post(Event ev) {
+  std::lock_guard<std::mutex> lock(mu_);
+  events_.push_back(ev);
+  cv_.notify_all();
+}
+
+Status ReceivingSide::send_item(int32_t ndx, uint32_t iflags) {
+  if (c_.protocol() < 29) return Status::Ok();
+  ByteWriter w;
+  gen_ndx_->put(w, ndx);
+  wire::put_int16(w, static_cast<uint16_t>(iflags & 0xFFFF));
+  return c_.out->write(w);
+}
+
+Status ReceivingSide::generate_dir(size_t idx) {
+  const FileEntry& e = list_[idx];
+  const int32_t ndx = ndx_start_ + static_cast<int32_t>(idx);
+  const std::string rel = local_name(e);
+  struct stat st {};
+  bool exists = false;
+  CRSYNC_RETURN_IF_ERROR(dest_.lstat(rel, &st, &exists));
+  fs::Fd parent;
+  std::string base;
+  if (exists && !S_ISDIR(st.st_mode)) {
+    if (!c_.opts.dry_run) {
+      CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
+      ::unlinkat(parent.get(), base.c_str(), 0);
+    }
+    exists = false;
+  }
+  const bool created_here = dest_created_ && rel == ".";
+  uint32_t iflags = exists && !created_here ? itemize_existing(e, st)
+                                            : (wire::kItemIsNew | wire::kItemLocalChange);
+  if (!exists || created_here) iflags = wire::kItemIsNew | wire::kItemLocalChange;
+  if (gen_logs() && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
+  if (item_is_significant(iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+  if (server_names() && item_is_significant(iflags)) c_.output->info(name_and_link(e) + "\n");
+  if (c_.opts.dry_run) return Status::Ok();
+  if (!exists) {
+    CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
+    if (::mkdirat(parent.get(), base.c_str(), 0700) != 0 && errno != EEXIST) {
+      c_.output->error("rsync: [generator] recv_generator: mkdir \"" + rel +
+                       "\" failed: " + errno_text(errno) + "\n");
+      c_.output->note_xfer_error();
+      return Status::Ok();
+    }
+  }
+  if (!parent.valid()) CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
+  set_attrs(parent.get(), base.empty() ? "." : base, e, -1, !exists, false);
+  if (!exists || (st.st_mode & 0700) != 0700) {
+    // Keep the directory writable while its contents arrive; the final
+    // permissions are set in touch_up_dirs.
+    if (::geteuid() != 0) ::fchmodat(parent.get(), base.c_str(), 0700 | (e.mode & 07777), 0);
+  }
+  return Status::Ok();
+}
+
+Status ReceivingSide::generate_symlink(size_t idx) {
+  const FileEntry& e = list_[idx];
+  const int32_t ndx = ndx_start_ + static_cast<int32_t>(idx);
+  const std::string rel = local_name(e);
+  struct stat st {};
+  bool exists = false;
+  CRSYNC_RETURN_IF_ERROR(dest_.lstat(rel, &st, &exists));
+  fs::Fd parent;
+  std::string base;
+  CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
+  if (exists && S_ISLNK(st.st_mode)) {
+    char buf[wire::kMaxPathLen];
+    const ssize_t n = ::readlinkat(parent.get(), base.c_str(), buf, sizeof buf);
+    if (n >= 0 && std::string(buf, static_cast<size_t>(n)) == e.link_target) {
+      const uint32_t iflags = itemize_existing(e, st);
+      if (!c_.opts.dry_run) set_attrs(parent.get(), base, e, -1, false, true);
+      if (gen_logs() && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
+      if (item_is_significant(iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+      return Status::Ok();
+    }
+  }
+  uint32_t iflags = wire::kItemLocalChange | wire::kItemReportChange;
+  if (!exists || !S_ISLNK(st.st_mode))
+    iflags |= wire::kItemIsNew;
+  else
+    iflags |= itemize_existing(e, st);
+  if (!c_.opts.dry_run) {
+    const std::string tmp = tmp_name_for(base);
+    if (::symlinkat(e.link_target.c_str(), parent.get(), tmp.c_str()) != 0 ||
+        (exists && S_ISDIR(st.st_mode) &&
+         ::unlinkat(parent.get(), base.c_str(), AT_REMOVEDIR) != 0 && false) ||
+        ::renameat(parent.get(), tmp.c_str(), parent.get(), base.c_str()) != 0) {
+      c_.output->error("rsync: [generator] symlink \"" + rel + "\" -> \"" + e.link_target +
+                       "\" failed: " + errno_text(errno) + "\n");
+      c_.output->note_xfer_error();
+      ::unlinkat(parent.get(), tmp.c_str(), 0);
+      return Status::Ok();
+    }
+    set_attrs(parent.get(), base, e, -1, true, true);
+  }
+  if (gen_logs() && c_.logs_items()) log_item(iflags, e);
+  if (server_names()) c_.output->info(name_and_link(e) + "\n");
+  return send_item(ndx, iflags);
+}
+
+Status ReceivingSide::generate_special(size_t idx) {
+  const FileEntry& e = list_[idx];
+  const int32_t ndx = ndx_start_ + static_cast<int32_t>(idx);
+  const bool dev = flist::is_device(e.mode);
+  if ((dev && (!c_.opts.preserve_devices || ::geteuid() != 0)) ||
+      (!dev && !c_.opts.preserve_specials)) {
+    if (!c_.am_server) c_.output->info("skipping non-regular file \"" + e.name + "\"\n");
+    return Status::Ok();
+  }
+  const std::string rel = local_name(e);
+  struct stat st {};
+  bool exists = false;
+  CRSYNC_RETURN_IF_ERROR(dest_.lstat(rel, &st, &exists));
+  fs::Fd parent;
+  std::string base;
+  CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
+  const dev_t rdev = dev ? makedev(e.rdev_major, e.rdev_minor) : 0;
+  if (exists && (st.st_mode & S_IFMT) == (e.mode & S_IFMT) && (!dev || st.st_rdev == rdev)) {
+    const uint32_t iflags = itemize_existing(e, st);
+    if (!c_.opts.dry_run) set_attrs(parent.get(), base, e, -1, false, true);
+    if (gen_logs() && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
+    if (item_is_significant(iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+    return Status::Ok();
+  }
+  uint32_t iflags = wire::kItemLocalChange | wire::kItemReportChange;
+  if (!exists || (st.st_mode & S_IFMT) != (e.mode & S_IFMT))
+    iflags |= wire::kItemIsNew;
+  else
+    iflags |= itemize_existing(e, st);
+  if (!c_.opts.dry_run) {
+    const std::string tmp = tmp_name_for(base);
+    if (::mknodat(parent.get(), tmp.c_str(), (e.mode & S_IFMT) | 0600, rdev) != 0 ||
+        ::renameat(parent.get(), tmp.c_str(), parent.get(), base.c_str()) != 0) {
+      c_.output->error("rsync: [generator] mknod \"" + rel + "\" failed: " + errno_text(errno) +
+                       "\n");
+      c_.output->note_xfer_error();
+      ::unlinkat(parent.get(), tmp.c_str(), 0);
+      return Status::Ok();
+    }
+    set_attrs(parent.get(), base, e, -1, true, true);
+  }
+  if (gen_logs() && c_.logs_items()) log_item(iflags, e);
+  if (server_names()) c_.output->info(name_and_link(e) + "\n");
+  return send_item(ndx, iflags);
+}
+
+Status ReceivingSide::generate_regular(size_t idx, bool redo) {
+  const FileEntry& e = list_[idx];
+  const int32_t ndx = ndx_start_ + static_cast<int32_t>(idx);
+  const std::string rel = local_name(e);
+  const Options& o = c_.opts;
+  struct stat st {};
+  bool exists = false;
+  CRSYNC_RETURN_IF_ERROR(dest_.lstat(rel, &st, &exists));
+  if (!redo) {
+    if (o.existing_only && !exists) return Status::Ok();
+    if (o.ignore_existing && exists) return Status::Ok();
+    if (o.update_only && exists && e.mtime - st.st_mtim.tv_sec < o.modify_window)
+      return Status::Ok();
+  }
+  if (exists && !S_ISREG(st.st_mode)) {
+    if (!o.dry_run) {
+      fs::Fd parent;
+      std::string base;
+      CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
+      if (::unlinkat(parent.get(), base.c_str(), S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) != 0) {
+        c_.output->error("rsync: [generator] delete_file: rmdir \"" + rel +
+                         "\" failed: " + errno_text(errno) + "\n");
+        c_.output->note_xfer_error();
+        return Status::Ok();
+      }
+    }
+    exists = false;
+  }
+  // Quick check: same size and mtime (or same checksum with -c).
+  if (exists && !redo && !o.ignore_times) {
+    bool same = false;
+    if (o.always_checksum) {
+      if (st.st_size == e.size) {
+        auto fd = dest_.open_read(rel);
+        if (fd.ok()) {
+          Basis b;
+          if (b.map(fd->get())) {
+            const checksum::DigestBuf d = checksum::file_content_sum(c_.neg.file_sum, b.span());
+            same = std::equal(e.checksum.begin(), e.checksum.end(), d.begin());
+          }
+        }
+      }
+    } else if (o.size_only) {
+      same = st.st_size == e.size;
+    } else {
+      same = st.st_size == e.size &&
+             std::llabs(e.mtime - static_cast<int64_t>(st.st_mtim.tv_sec)) <= o.modify_window;
+    }
+    if (same) {
+      const uint32_t iflags = itemize_existing(e, st);
+      if (!o.dry_run) {
+        fs::Fd parent;
+        std::string base;
+        CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
+        set_attrs(parent.get(), base, e, -1, false, true);
+      }
+      if (gen_logs() && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
+      if (item_is_significant(iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+      return Status::Ok();
+    }
+  }
+  // Transfer.
+  uint32_t iflags = wire::kItemTransfer;
+  if (o.always_checksum) iflags |= wire::kItemReportChange;
+  if (exists) {
+    iflags |= itemize_existing(e, st);
+    if (!o.preserve_mtimes) iflags |= wire::kItemReportTime;
+  } else {
+    iflags |= wire::kItemIsNew;
+  }
+  ByteWriter w;
+  gen_ndx_->put(w, ndx);
+  if (c_.protocol() >= 29) wire::put_int16(w, static_cast<uint16_t>(iflags));
+  if (o.dry_run) return c_.out->write(w);
+  const bool whole = o.whole_file == 1 || (o.whole_file < 0 && c_.local);
+  delta::Signature sig;
+  if (exists && !whole && st.st_size > 0) {
+    auto fd = dest_.open_read(rel);
+    Basis b;
+    if (fd.ok() && b.map(fd->get())) {
+      checksum::SumSizeParams sp;
+      sp.protocol = c_.protocol();
+      sp.block_size_opt = o.block_size;
+      sp.redo_pass = redo;
+      sp.xfer_sum_len = checksum::digest_len(c_.neg.xfer_sum);
+      const checksum::SumHead head = checksum::sum_sizes_sqroot(static_cast<int64_t>(b.len), sp);
+      checksum::BlockSummer summer(c_.neg.xfer_sum, c_.neg.seed, c_.neg.proper_seed_order);
+      sig = delta::make_signature(b.span(), head, summer);
+    }
+  }
+  delta::put_signature(w, sig, c_.protocol());
+  return c_.out->write(w);
+}
+
+Status ReceivingSide::generate_entry(size_t idx, bool redo) {
+  const FileEntry& e = list_[idx];
+  if (flist::is_dir(e.mode)) return generate_dir(idx);
+  if (flist::is_lnk(e.mode)) {
+    if (!c_.opts.preserve_links) return Status::Ok();
+    return generate_symlink(idx);
+  }
+  if (flist::is_device(e.mode) || flist::is_special(e.mode)) return generate_special(idx);
+  return generate_regular(idx, redo);
+}
+
+bool ReceivingSide::is_content_dir(const FileEntry& e) const {
+  if (!flist::is_dir(e.mode) || single_file_) return false;
+  if (c_.protocol() >= 30) return !(e.xflags & wire::kXmitNoContentDir);
+  return c_.opts.recursive;
+}
+
+void ReceivingSide::report_delete(const std::string& rel, uint32_t mode) {
+  TransferStats& st = c_.stats;
+  ++st.deleted_files;
+  if (flist::is_dir(mode))
+    ++st.deleted_dirs;
+  else if (flist::is_lnk(mode))
+    ++st.deleted_symlinks;
+  else if (flist::is_device(mode))
+    ++st.deleted_devices;
+  else if (flist::is_special(mode))
+    ++st.deleted_specials;
+  const std::string shown = rel + (flist::is_dir(mode) ? "/" : "");
+  if (c_.am_server) {
+    if (c_.protocol() >= 29) {
+      std::string payload = rel;
+      if (flist::is_dir(mode)) payload.push_back('\0');
+      (void)c_.out->send_msg(wire::MsgCode::kDeleted, as_bytes(payload), true);
+    } else if (c_.opts.log_format.find("%i") != std::string::npos) {
+      // Below 29 upstream formats the deletion with the client's format
+      // hint, which is just "%i": the itemize field and no name.
+      c_.output->info("*deleting  \n");
+    } else if (c_.opts.verbose > 0) {
+      c_.output->info("deleting " + shown + "\n");
+    }
+    return;
+  }
+  if (c_.opts.itemize)
+    c_.output->info("*deleting   " + shown + "\n");
+  else if (c_.opts.verbose > 0)
+    c_.output->info("deleting " + shown + "\n");
+}
+
+// Lists a directory (beneath the root) in upstream's deletion order: the
+// list sort order, walked backwards.
+static Status list_for_delete(int dirfd, std::vector<FileEntry>* out, int protocol) {
+  const int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::Error(ExitCode::kFileIo, "opendir failed: " + errno_text(errno));
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    ::close(fd);
+    return Status::Error(ExitCode::kFileIo, "fdopendir failed: " + errno_text(errno));
+  }
+  while (const dirent* de = ::readdir(d)) {
+    const std::string n = de->d_name;
+    if (n == "." || n == "..") continue;
+    struct stat st {};
+    if (::fstatat(dirfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    FileEntry e;
+    e.name = n;
+    e.mode = st.st_mode;
+    out->push_back(std::move(e));
+  }
+  ::closedir(d);
+  flist::sort_file_list(*out, protocol);
+  std::reverse(out->begin(), out->end());
+  return Status::Ok();
+}
+
+bool ReceivingSide::at_delete_limit() {
+  if (c_.opts.max_delete >= 0 && c_.stats.deleted_files >= c_.opts.max_delete) {
+    ++skipped_deletes_;
+    return true;
+  }
+  return false;
+}
+
+Status ReceivingSide::remove_now(int parent_fd, const std::string& base, const std::string& rel,
+                                 bool is_dir) {
+  struct stat st {};
+  if (::fstatat(parent_fd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Status::Ok();
+  if (!c_.opts.dry_run && ::unlinkat(parent_fd, base.c_str(), is_dir ? AT_REMOVEDIR : 0) != 0) {
+    if (is_dir && (errno == ENOTEMPTY || errno == EEXIST)) {
+      c_.output->info("cannot delete non-empty directory: " + rel + "\n");
+      return Status::Ok();
+    }
+    c_.output->error("rsync: [generator] delete_file: " + std::string(is_dir ? "rmdir" : "unlink") +
+                     "(" + rel + ") failed: " + errno_text(errno) + "\n");
+    c_.output->note_xfer_error();
+    return Status::Ok();
+  }
+  report_delete(rel, st.st_mode);
+  return Status::Ok();
+}
+
+// Empties a directory, deepest first, in upstream's order; each item is
+// checked against --max-delete when its turn to go comes.
+Status ReceivingSide::delete_contents(int dir_fd, const std::string& rel) {
+  std::vector<FileEntry> inner;
+  if (!list_for_delete(dir_fd, &inner, c_.protocol()).ok()) return Status::Ok();
+  for (const auto& e : inner) {
+    const std::string child = rel + "/" + e.name;
+    const bool dir = flist::is_dir(e.mode);
+    if (dir) {
+      const int fd =
+          ::openat(dir_fd, e.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd >= 0) {
+        fs::Fd d(fd);
+        CRSYNC_RETURN_IF_ERROR(delete_contents(d.get(), child));
+      }
+    }
+    if (at_delete_limit()) continue;
+    CRSYNC_RETURN_IF_ERROR(remove_now(dir_fd, e.name, child, dir));
+  }
+  return Status::Ok();
+}
+
+Status ReceivingSide::delete_item(int parent_fd, const std::string& base, const std::string& rel,
+                                  bool is_dir) {
+  if (at_delete_limit()) return Status::Ok();
+  if (is_dir) {
+    const int fd =
+        ::openat(parent_fd, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+      fs::Fd dir(fd);
+      CRSYNC_RETURN_IF_ERROR(delete_contents(dir.get(), rel));
+    }
+  }
+  return remove_now(parent_fd, base, rel, is_dir);
+}
+
+Status ReceivingSide::delete_extraneous(const std::string& dir_rel) {
+  auto dir = fs::open_beneath(dest_.fd(), dir_rel == "." ? "" : dir_rel, O_RDONLY | O_DIRECTORY);
+  if (!dir.ok()) return Status::Ok();  // nothing there (yet)
+  std::vector<FileEntry> present;
+  if (!list_for_delete(dir->get(), &present, c_.protocol()).ok()) return Status::Ok();
+  for (const auto& e : present) {
+    const std::string rel = dir_rel == "." ? e.name : dir_rel + "/" + e.name;
+    if (!c_.rules.empty() && !c_.opts.delete_excluded &&
+        filter::is_excluded(c_.rules, rel, flist::is_dir(e.mode), filter::Side::kReceiver))
+      continue;  // excluded files are protected from deletion
+    if (names_.count(rel)) {
+      // A directory replaced by a non-directory (or the reverse) is handled
+      // by the entry itself.
+      continue;
+    }
+    CRSYNC_RETURN_IF_ERROR(delete_item(dir->get(), e.name, rel, flist::is_dir(e.mode)));
+  }
+  return Status::Ok();
+}
+
+Status ReceivingSide::delete_pass() {
+  for (const auto& e : list_)
+    if (is_content_dir(e)) CRSYNC_RETURN_IF_ERROR(delete_extraneous(local_name(e)));
+  return Status::Ok();
+}
+
+Status ReceivingSide::send_del_stats() {
+  const TransferStats& st = c_.stats;
+  ByteWriter w;
+  gen_ndx_->put(w, wire::kNdxDelStats);
+  const int64_t other = st.deleted_files - st.deleted_dirs - st.deleted_symlinks -
+                        st.deleted_devices - st.deleted_specials;
+  for (int64_t v :
+       {other, st.deleted_dirs, st.deleted_symlinks, st.deleted_devices, st.deleted_specials})
+    wire::put_varint(w, static_cast<int32_t>(v));
+  return c_.out->write(w);
+}
+
+Status ReceivingSide::wait_dones(int count) {
+  // Handles redo requests while waiting for the receiver's phase reports.
+  for (;;) {
+    Event ev{};
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (dones_seen_ >= count) return Status::Ok();
+      cv_.wait(lock, [&] { return !events_.empty(); });
+      ev = events_.front();
+      events_.pop_front();
+      if (ev.kind == Event::kDone) {
+        ++dones_seen_;
+        continue;
+      }
+      if (ev.kind == Event::kStop) return Status::Stream("receiver stopped");
+    }
+    if (ev.kind == Event::kRedo) {
+      const size_t idx = static_cast<size_t>(ev.ndx - ndx_start_);
+      CRSYNC_RETURN_IF_ERROR(generate_regular(idx, true));
+      CRSYNC_RETURN_IF_ERROR(c_.out->flush());
+    }
+  }
+}
+
+void ReceivingSide::touch_up_dirs() {
+  if (c_.opts.dry_run) return;
+  for (size_t i = list_.size(); i-- > 0;) {
+    const FileEntry& e = list_[i];
+    if (!flist::is_dir(e.mode)) continue;
+    fs::Fd parent;
+    std::string base;
+    const std::string rel = local_name(e);
+    if (!dest_.open_parent(rel, &parent, &base).ok()) continue;
+    set_attrs(parent.get(), base.empty() ? "." : base, e, -1, false, true);
+    if (!c_.opts.preserve_perms && ::geteuid() != 0) {
+      // Restore what set_attrs would have left (no -p: keep existing).
+    }
+  }
+}
+
+Status ReceivingSide::generator_main() {
+  const int proto = c_.protocol();
+  wire::NdxEncoder enc(proto);
+  gen_ndx_ = &enc;
+  const auto done = [&]() -> Status {
+    ByteWriter w;
+    enc.put(w, wire::kNdxDone);
+    CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
+    return c_.out->flush();
+  };
+  const DeleteMode dm = c_.opts.effective_delete(proto);
+  const bool late_delete = dm == DeleteMode::kDelay || dm == DeleteMode::kAfter;
+  const bool del_stats = proto >= 31 && c_.opts.stats && dm != DeleteMode::kNone;
+  if (dm != DeleteMode::kNone)
+    for (const auto& e : list_) names_.insert(local_name(e));
+  if (dm == DeleteMode::kBefore) CRSYNC_RETURN_IF_ERROR(delete_pass());
+  for (size_t i = 0; i < list_.size(); ++i) {
+    CRSYNC_RETURN_IF_ERROR(generate_entry(i, false));
+    if (dm == DeleteMode::kDuring && is_content_dir(list_[i]))
+      CRSYNC_RETURN_IF_ERROR(delete_extraneous(local_name(list_[i])));
+  }
+  CRSYNC_RETURN_IF_ERROR(done());         // G1: end of phase 0
+  CRSYNC_RETURN_IF_ERROR(wait_dones(1));  // redo requests until R1
+  CRSYNC_RETURN_IF_ERROR(done());         // G2: end of the redo phase
+  const bool delay = c_.opts.delay_updates;
+  if (proto >= 29 && !delay) CRSYNC_RETURN_IF_ERROR(done());  // G3
+  if (proto >= 31 && !late_delete) {
+    if (del_stats) CRSYNC_RETURN_IF_ERROR(send_del_stats());
+    if (!delay) CRSYNC_RETURN_IF_ERROR(done());  // G4
+  }
+  CRSYNC_RETURN_IF_ERROR(wait_dones(2));
+  if (proto >= 29) {
+    if (delay) {
+      CRSYNC_RETURN_IF_ERROR(done());
+      if (proto >= 31 && !late_delete) CRSYNC_RETURN_IF_ERROR(done());
+    }
+    CRSYNC_RETURN_IF_ERROR(wait_dones(3));
+  }
+  if (late_delete) {
+    CRSYNC_RETURN_IF_ERROR(delete_pass());
+    CRSYNC_RETURN_IF_ERROR(c_.out->flush());
+  }
+  if (c_.opts.max_delete >= 0 && skipped_deletes_) {
+    c_.output->warning("Deletions stopped due to --max-delete limit (" +
+                       std::to_string(skipped_deletes_) + " skipped)\n");
+    io_error_ |= static_cast<int32_t>(wire::kIoerrDelLimit);
+  }
+  if (proto >= 31) {
+    if (late_delete) {
+      if (del_stats) CRSYNC_RETURN_IF_ERROR(send_del_stats());
+      CRSYNC_RETURN_IF_ERROR(done());  // G4
+    }
+    CRSYNC_RETURN_IF_ERROR(wait_dones(4));
+  }
+  touch_up_dirs();
+  return done();  // G5: the goodbye
+}
+
+}  // namespace crsync::session

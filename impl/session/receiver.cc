@@ -1,0 +1,297 @@
+// The receiving side's receiver: reads the sender's token streams and
+// builds files (upstream receiver.c).
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <set>
+#include <thread>
+#include "base/check.h"
+#include "delta/signature.h"
+#include "delta/token_codec.h"
+#include "flist/flist_decoder.h"
+#include "flist/flist_sort.h"
+#include "flist/id_list.h"
+#include "session/receiving.h"
+#include "session/receiving_internal.h"
+#include "wire/ndx_codec.h"
+#include "wire/primitives.h"
+#include "wire/protocol_format.h"
+
+namespace crsync::session {
+
+using flist::FileEntry;
+using receiving_internal::Basis;
+using receiving_internal::errno_text;
+using receiving_internal::tmp_name_for;
+
+// ---------------------------------------------------------------------------
+// Receiver
+
+Status ReceivingSide::discard_file_data() {
+  const int proto = c_.protocol();
+  const int sum_len = checksum::digest_len(c_.neg.xfer_sum);
+  checksum::SumHead h;
+  CRSYNC_RETURN_IF_ERROR(
+      c_.in->decode([&](ByteReader& r) { return delta::get_sum_head(r, proto, sum_len, &h); }));
+  for (;;) {
+    delta::Token t;
+    CRSYNC_RETURN_IF_ERROR(
+        c_.in->decode([&](ByteReader& r) { return delta::get_token(r, h.count, &t); }));
+    if (t.kind == delta::Token::Kind::kEnd) break;
+  }
+  uint8_t sum[64];
+  return c_.in->read_bytes(sum, static_cast<size_t>(sum_len));
+}
+
+Status ReceivingSide::receive_one(int32_t ndx, uint32_t iflags) {
+  (void)iflags;
+  const size_t idx = static_cast<size_t>(ndx - ndx_start_);
+  const FileEntry& e = list_[idx];
+  const int proto = c_.protocol();
+  const int sum_len = checksum::digest_len(c_.neg.xfer_sum);
+  const std::string rel = local_name(e);
+  const bool redoing = redo_done_[idx];
+
+  checksum::SumHead h;
+  CRSYNC_RETURN_IF_ERROR(
+      c_.in->decode([&](ByteReader& r) { return delta::get_sum_head(r, proto, sum_len, &h); }));
+
+  fs::Fd parent;
+  std::string base;
+  Status ps = dest_.open_parent(rel, &parent, &base);
+  if (!ps.ok()) {
+    c_.output->error("rsync: [receiver] cannot open parent of \"" + rel +
+                     "\": " + std::string(ps.message()) + "\n");
+    c_.output->note_xfer_error();
+    // Consume the data.
+    for (;;) {
+      delta::Token t;
+      CRSYNC_RETURN_IF_ERROR(
+          c_.in->decode([&](ByteReader& r) { return delta::get_token(r, h.count, &t); }));
+      if (t.kind == delta::Token::Kind::kEnd) break;
+    }
+    uint8_t sum[64];
+    return c_.in->read_bytes(sum, static_cast<size_t>(sum_len));
+  }
+  Basis basis;
+  fs::Fd basis_fd;
+  if (h.count > 0) {
+    const int fd = ::openat(parent.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+      basis_fd = fs::Fd(fd);
+      if (!basis.map(fd)) basis.len = 0;
+    }
+  }
+  std::string tmp;
+  fs::Fd out_fd;
+  for (int tries = 0; tries < 10 && !out_fd.valid(); ++tries) {
+    tmp = tmp_name_for(base);
+    const int fd = ::openat(parent.get(), tmp.c_str(),
+                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0)
+      out_fd = fs::Fd(fd);
+    else if (errno != EEXIST)
+      break;
+  }
+  if (!out_fd.valid()) {
+    c_.output->error("rsync: [receiver] mkstemp \"" + rel + "\" failed: " + errno_text(errno) +
+                     "\n");
+    c_.output->note_xfer_error();
+  }
+  checksum::FileSum fsum(c_.neg.xfer_sum, c_.neg.seed);
+  Bytes buf;
+  buf.reserve(256 * 1024);
+  Status ws;
+  const auto flush = [&]() {
+    size_t off = 0;
+    while (out_fd.valid() && ws.ok() && off < buf.size()) {
+      const ssize_t n = ::write(out_fd.get(), buf.data() + off, buf.size() - off);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        ws = Status::Error(ExitCode::kFileIo,
+                           "write failed on \"" + rel + "\": " + errno_text(errno));
+        break;
+      }
+      off += static_cast<size_t>(n);
+    }
+    buf.clear();
+  };
+  bool missing_basis = false;
+  for (;;) {
+    delta::Token t;
+    CRSYNC_RETURN_IF_ERROR(c_.in->decode([&](ByteReader& r) {
+      Status s = delta::get_token(r, h.count, &t);
+      if (s.ok() && t.kind == delta::Token::Kind::kLiteral) {
+        fsum.update(t.literal);
+        buf.insert(buf.end(), t.literal.begin(), t.literal.end());
+        c_.stats.literal_data += static_cast<int64_t>(t.literal.size());
+      }
+      return s;
+    }));
+    if (t.kind == delta::Token::Kind::kEnd) break;
+    if (t.kind == delta::Token::Kind::kBlock) {
+      const uint64_t off = static_cast<uint64_t>(t.block) * static_cast<uint64_t>(h.blength);
+      const uint64_t len = (t.block == h.count - 1 && h.remainder)
+                               ? static_cast<uint64_t>(h.remainder)
+                               : static_cast<uint64_t>(h.blength);
+      if (off + len > basis.len) {
+        missing_basis = true;
+      } else {
+        const ByteSpan blk =
+            basis.span().subspan(static_cast<size_t>(off), static_cast<size_t>(len));
+        fsum.update(blk);
+        buf.insert(buf.end(), blk.begin(), blk.end());
+        c_.stats.matched_data += static_cast<int64_t>(len);
+      }
+    }
+    if (buf.size() >= 256 * 1024) flush();
+  }
+  flush();
+  uint8_t theirs[64], ours[64];
+  CRSYNC_RETURN_IF_ERROR(c_.in->read_bytes(theirs, static_cast<size_t>(sum_len)));
+  fsum.finish(ours);
+  const bool ok = !missing_basis && std::memcmp(theirs, ours, static_cast<size_t>(sum_len)) == 0;
+  if (!out_fd.valid() || !ws.ok()) {
+    if (!ws.ok()) {
+      c_.output->error("rsync: [receiver] " + std::string(ws.message()) + "\n");
+      ::unlinkat(parent.get(), tmp.c_str(), 0);
+      return Status::Error(ExitCode::kFileIo, std::string(ws.message()));
+    }
+    return Status::Ok();
+  }
+  if (!ok) {
+    ::unlinkat(parent.get(), tmp.c_str(), 0);
+    if (!redoing) {
+      if (c_.opts.verbose > 0 || c_.opts.itemize)
+        c_.output->warning("WARNING: " + rel +
+                           " failed verification -- update discarded (will try again).\n");
+      redo_done_[idx] = true;
+      post({Event::kRedo, ndx});
+    } else {
+      c_.output->error("ERROR: " + rel + " failed verification -- update discarded.\n");
+      c_.output->note_xfer_error();
+    }
+    return Status::Ok();
+  }
+  set_attrs(parent.get(), base, e, out_fd.get(), true, true);
+  out_fd = fs::Fd();
+  if (::renameat(parent.get(), tmp.c_str(), parent.get(), base.c_str()) != 0) {
+    c_.output->error("rsync: [receiver] rename \"" + tmp + "\" -> \"" + rel +
+                     "\": " + errno_text(errno) + "\n");
+    c_.output->note_xfer_error();
+    ::unlinkat(parent.get(), tmp.c_str(), 0);
+  }
+  return Status::Ok();
+}
+
+Status ReceivingSide::receiver_main() {
+  const int proto = c_.protocol();
+  wire::NdxDecoder dec(proto);
+  const auto read_ndx = [&](int32_t* ndx) {
+    return c_.in->decode([&](ByteReader& r) { return dec.get(r, ndx); });
+  };
+  int phase = 0;
+  for (;;) {
+    int32_t ndx = 0;
+    CRSYNC_RETURN_IF_ERROR(read_ndx(&ndx));
+    if (ndx == wire::kNdxDone) {
+      if (++phase > c_.max_phase()) break;
+      post({Event::kDone, 0});
+      continue;
+    }
+    if (ndx == wire::kNdxDelStats && proto >= 31) {
+      int32_t v[5];
+      for (auto& x : v) CRSYNC_RETURN_IF_ERROR(c_.in->read_varint(&x));
+      c_.stats.deleted_files = int64_t{v[0]} + v[1] + v[2] + v[3] + v[4];
+      c_.stats.deleted_dirs = v[1];
+      c_.stats.deleted_symlinks = v[2];
+      c_.stats.deleted_devices = v[3];
+      c_.stats.deleted_specials = v[4];
+      continue;
+    }
+    const int64_t last = ndx_start_ + static_cast<int64_t>(list_.size()) - 1;
+    CRSYNC_PEER_CHECK(ndx >= ndx_start_ && ndx <= last, ExitCode::kProtocol,
+                      "Invalid file index: " + std::to_string(ndx) + " (" +
+                          std::to_string(ndx_start_) + " - " + std::to_string(last) +
+                          ") [receiver]");
+    uint16_t iflags16 = wire::kItemTransfer;
+    uint32_t iflags = wire::kItemTransfer | wire::kItemMissingData;
+    if (proto >= 29) {
+      CRSYNC_RETURN_IF_ERROR(c_.in->read_int16(&iflags16));
+      iflags = iflags16;
+      if (iflags & wire::kItemBasisTypeFollows) {
+        uint8_t type = 0;
+        CRSYNC_RETURN_IF_ERROR(c_.in->read_byte(&type));
+        CRSYNC_PEER_CHECK(type == wire::kFnamecmpFname, ExitCode::kProtocol,
+                          "invalid basis_dir index: " + std::to_string(type) + ".");
+      }
+      if (iflags & wire::kItemXnameFollows) {
+        std::string xname;
+        CRSYNC_RETURN_IF_ERROR(c_.in->decode(
+            [&](ByteReader& r) { return wire::get_vstring(r, wire::kMaxPathLen, &xname); }));
+      }
+    }
+    const FileEntry& e = list_[static_cast<size_t>(ndx - ndx_start_)];
+    if (!(iflags & wire::kItemTransfer)) {
+      // A pull's client prints the items the sender echoes.
+      if (!c_.am_server && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
+      count_created(c_.stats, iflags, e);
+      continue;
+    }
+    CRSYNC_PEER_CHECK(
+        flist::is_reg(e.mode), ExitCode::kProtocol,
+        "received request to transfer non-regular file: " + std::to_string(ndx) + " [receiver]");
+    CRSYNC_PEER_CHECK(phase < 2, ExitCode::kProtocol, "got transfer request in phase 2 [receiver]");
+    if (!redo_done_[static_cast<size_t>(ndx - ndx_start_)]) {
+      ++c_.stats.xferred_files;
+      c_.stats.total_transferred_size += e.size;
+      count_created(c_.stats, iflags, e);
+    }
+    if (!c_.am_server && c_.logs_items()) log_item(iflags, e);
+    if (c_.opts.dry_run) continue;
+    CRSYNC_RETURN_IF_ERROR(receive_one(ndx, iflags));
+  }
+  // A client receiver reads the server sender's statistics.
+  if (!c_.am_server) {
+    int64_t v[5] = {0, 0, 0, 0, 0};
+    const int n = proto >= 29 ? 5 : 3;
+    for (int i = 0; i < n; ++i)
+      CRSYNC_RETURN_IF_ERROR(
+          c_.in->decode([&](ByteReader& r) { return wire::get_varlong30(r, 3, proto, &v[i]); }));
+    c_.stats.total_written = v[0];  // the sender's read and written, swapped
+    c_.stats.total_read = v[1];
+    c_.stats.total_size = v[2];
+    c_.stats.flist_buildtime_ms = v[3];
+    c_.stats.flist_xfertime_ms = v[4];
+  }
+  post({Event::kDone, 0});
+  if (proto >= 31) {
+    int32_t ndx = 0;
+    CRSYNC_RETURN_IF_ERROR(read_ndx(&ndx));
+    while (ndx == wire::kNdxDelStats) {
+      int32_t v[5];
+      for (auto& x : v) CRSYNC_RETURN_IF_ERROR(c_.in->read_varint(&x));
+      c_.stats.deleted_files = int64_t{v[0]} + v[1] + v[2] + v[3] + v[4];
+      c_.stats.deleted_dirs = v[1];
+      c_.stats.deleted_symlinks = v[2];
+      c_.stats.deleted_devices = v[3];
+      c_.stats.deleted_specials = v[4];
+      CRSYNC_RETURN_IF_ERROR(read_ndx(&ndx));
+    }
+    CRSYNC_PEER_CHECK(ndx == wire::kNdxDone, ExitCode::kProtocol,
+                      "Invalid packet at end of run [receiver]");
+    post({Event::kDone, 0});
+  }
+  return Status::Ok();
+}
+
+}  // namespace crsync::session

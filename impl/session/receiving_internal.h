@@ -1,0 +1,57 @@
+// Helpers shared by the receiving side's files (receiving.cc,
+// generator.cc, receiver.cc); not part of any interface.
+#pragma once
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <string>
+
+#include "base/bytes.h"
+#include "flist/file_entry.h"
+
+namespace crsync::session::receiving_internal {
+
+inline std::string errno_text(int e) {
+  return std::string(std::strerror(e)) + " (" + std::to_string(e) + ")";
+}
+
+// A read-only mapping of a basis file (empty for size 0).
+struct Basis {
+  void* addr = nullptr;
+  size_t len = 0;
+  ~Basis() {
+    if (addr) ::munmap(addr, len);
+  }
+  bool map(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    len = static_cast<size_t>(st.st_size);
+    if (len == 0) return true;
+    void* p = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      len = 0;
+      return false;
+    }
+    addr = p;
+    return true;
+  }
+  ByteSpan span() const { return ByteSpan(static_cast<const uint8_t*>(addr), len); }
+};
+
+inline std::string tmp_name_for(const std::string& base) {
+  static thread_local std::mt19937 rng(std::random_device{}());
+  static const char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string b = base;
+  if (!b.empty() && b[0] == '.') b.erase(0, 1);
+  if (b.size() > 247) b.resize(247);
+  if (!b.empty() && b.back() == '.') b.pop_back();
+  std::string out = "." + b + ".";
+  for (int i = 0; i < 6; ++i) out += kChars[rng() % (sizeof kChars - 1)];
+  return out;
+}
+
+}  // namespace crsync::session::receiving_internal
