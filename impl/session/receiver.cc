@@ -37,11 +37,14 @@ using receiving_internal::tmp_name_for;
 // Receiver
 
 Status ReceivingSide::discard_file_data() {
-  const int proto = c_.protocol();
-  const int sum_len = checksum::digest_len(c_.neg.xfer_sum);
   checksum::SumHead h;
-  CRSYNC_RETURN_IF_ERROR(
-      c_.in->decode([&](ByteReader& r) { return delta::get_sum_head(r, proto, sum_len, &h); }));
+  CRSYNC_RETURN_IF_ERROR(c_.in->decode([&](ByteReader& r) {
+    return delta::get_sum_head(r, c_.protocol(), checksum::digest_len(c_.neg.xfer_sum), &h);
+  }));
+  return discard_tokens(h);
+}
+
+Status ReceivingSide::discard_tokens(const checksum::SumHead& h) {
   for (;;) {
     delta::Token t;
     CRSYNC_RETURN_IF_ERROR(
@@ -49,7 +52,7 @@ Status ReceivingSide::discard_file_data() {
     if (t.kind == delta::Token::Kind::kEnd) break;
   }
   uint8_t sum[64];
-  return c_.in->read_bytes(sum, static_cast<size_t>(sum_len));
+  return c_.in->read_bytes(sum, static_cast<size_t>(checksum::digest_len(c_.neg.xfer_sum)));
 }
 
 Status ReceivingSide::receive_one(int32_t ndx, uint32_t iflags) {
@@ -72,15 +75,7 @@ Status ReceivingSide::receive_one(int32_t ndx, uint32_t iflags) {
     c_.output->error("rsync: [receiver] cannot open parent of \"" + rel +
                      "\": " + std::string(ps.message()) + "\n");
     c_.output->note_xfer_error();
-    // Consume the data.
-    for (;;) {
-      delta::Token t;
-      CRSYNC_RETURN_IF_ERROR(
-          c_.in->decode([&](ByteReader& r) { return delta::get_token(r, h.count, &t); }));
-      if (t.kind == delta::Token::Kind::kEnd) break;
-    }
-    uint8_t sum[64];
-    return c_.in->read_bytes(sum, static_cast<size_t>(sum_len));
+    return discard_tokens(h);  // consume the data
   }
   Basis basis;
   fs::Fd basis_fd;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "checksum/sum_sizes.h"
 #include "fs/dest_root.h"
 #include "session/context.h"
 #include "wire/ndx_codec.h"
@@ -56,6 +57,7 @@ class ReceivingSide {
   Status receiver_main();
   Status receive_one(int32_t ndx, uint32_t iflags);
   Status discard_file_data();
+  Status discard_tokens(const checksum::SumHead& h);
   // ---- attributes ----
   uint32_t itemize_existing(const flist::FileEntry& e, const struct stat& st) const;
   void set_attrs(int dirfd, const std::string& base, const flist::FileEntry& e, int fd, bool is_new,
