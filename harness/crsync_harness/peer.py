@@ -88,3 +88,98 @@ def push_session(crsync, dest, flist_bytes, extra=b"", cwd=None):
     srv.send(extra)
     rc, err = srv.finish()
     return rc, err, bytes(srv.out)
+
+
+# ---------------------------------------------------------------------------
+# Protocol 30 with incremental recursion: the client advertises "iLs" (no
+# varint flags, so byte flags, md5 sums and no negotiated names) and
+# multiplexes what it sends.
+
+INC_PROTOCOL = 30
+NDX_DONE = -1
+NDX_FLIST_EOF = -2
+NDX_FLIST_OFFSET = -101
+
+
+def varint(v):
+    """upstream write_varint (min 1 byte)."""
+    return varlong(v, 1)
+
+
+def varlong(v, min_bytes):
+    """upstream write_varlong: a lead byte whose high bits count the extra
+    bytes, then the value's low bytes."""
+    le = list(struct.pack("<q", v))
+    cnt = 8
+    while cnt > min_bytes and le[cnt - 1] == 0:
+        cnt -= 1
+    extra = cnt - min_bytes
+    room = 1 << (7 - extra)
+    top = le[cnt - 1]
+    if top >= room:
+        return bytes([(~(room - 1)) & 0xFF] + le[:cnt])
+    if extra > 0:
+        return bytes([top | ((~(room * 2 - 1)) & 0xFF)] + le[:cnt - 1])
+    return bytes([top] + le[:cnt - 1])
+
+
+class NdxWriter:
+    """upstream write_ndx (protocol >= 30): differences against the previous
+    positive or negative value."""
+
+    def __init__(self):
+        self.prev_pos, self.prev_neg = -1, 1
+
+    def __call__(self, ndx):
+        if ndx == NDX_DONE:
+            return b"\x00"
+        out = b""
+        if ndx >= 0:
+            diff, mag = ndx - self.prev_pos, ndx
+            self.prev_pos = ndx
+        else:
+            out, mag = b"\xff", -ndx
+            diff = mag - self.prev_neg
+            self.prev_neg = mag
+        if 0 < diff < 0xFE:
+            return out + bytes([diff])
+        if diff < 0 or diff > 0x7FFF:
+            return out + bytes([0xFE, (mag >> 24) | 0x80, mag & 0xFF, (mag >> 8) & 0xFF, (mag >> 16) & 0xFF])
+        return out + bytes([0xFE, diff >> 8, diff & 0xFF])
+
+
+def flist_entry30(name, mode, size=0, mtime=1700000000, prev_name=""):
+    """One protocol-30 entry in byte-flag form: XMIT_LONG_NAME keeps the
+    flags non-zero, no uid/gid."""
+    l1 = 0
+    while l1 < min(len(name), len(prev_name), 255) and name[l1] == prev_name[l1]:
+        l1 += 1
+    flags = 1 << 6  # XMIT_LONG_NAME
+    if l1:
+        flags |= 1 << 5  # XMIT_SAME_NAME
+    suffix = name[l1:].encode()
+    out = bytes([flags]) + (bytes([l1]) if l1 else b"") + varint(len(suffix)) + suffix
+    return out + varlong(size, 3) + varlong(mtime, 4) + i32(mode)
+
+
+def mux_data(payload):
+    """MSG_DATA frames (tag 7 << 24 | length)."""
+    out = b""
+    for i in range(0, len(payload), 0xFFFF):
+        chunk = payload[i:i + 0xFFFF]
+        out += struct.pack("<I", (7 << 24) | len(chunk)) + chunk
+    return out
+
+
+def inc_push_session(crsync, dest, sender_stream, cwd=None, wait=1.0):
+    """Acts as a protocol-30 client sender with incremental recursion
+    pushing to `crsync --server -lptre.iLs . dest`: `sender_stream` is
+    everything after the handshake (first list, sub-lists, ndx values), sent
+    multiplexed. Returns (rc, stderr, out)."""
+    import time
+    srv = ServerProcess(crsync, ["-lptre.iLs", ".", str(dest)], cwd or os.getcwd())
+    srv.send(i32(INC_PROTOCOL))
+    srv.send(mux_data(sender_stream))
+    time.sleep(wait)
+    rc, err = srv.finish()
+    return rc, err, bytes(srv.out)

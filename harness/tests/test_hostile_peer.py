@@ -135,3 +135,92 @@ def test_strong_sum_length_beyond_the_digest(crsync, tmp_path):
     rc, err = srv.finish()
     assert rc == 2, err
     assert "Invalid checksum length 17" in err
+
+
+# ---- incremental recursion (protocol 30, CF_INC_RECURSE) ----
+
+def inc_first_list():
+    """"." and one subdirectory "d": dir_flist is [".", "d"]."""
+    return (peer.flist_entry30(".", DIR) + peer.flist_entry30("d", DIR, prev_name=".") + b"\x00")
+
+
+def test_inc_session_is_granted_and_lists_are_applied(crsync, arena):
+    """The baseline the hostile cases below depart from: crsync grants
+    incremental recursion to this client and applies a well-formed first
+    list and sub-list (d/ is created), so the cases below fail for the
+    reason they name, not because the session is unusable. The script stops
+    after NDX_FLIST_EOF (it sends no file data), so the exit code is not
+    checked here."""
+    tmp, dest, outside = arena
+    ndx = peer.NdxWriter()
+    stream = (inc_first_list() + ndx(peer.NDX_FLIST_OFFSET - 1) +
+              peer.flist_entry30("d/f", REG, 0, prev_name="d") + b"\x00" + ndx(peer.NDX_FLIST_EOF))
+    srv = peer.ServerProcess(crsync, ["-lptre.iLs", ".", str(dest)], str(tmp))
+    srv.send(peer.i32(peer.INC_PROTOCOL))
+    srv.send(peer.mux_data(stream))
+    import time
+    time.sleep(1.0)
+    # compat flags: the server granted CF_INC_RECURSE (bit 0).
+    assert len(srv.out) >= 5 and srv.out[4] & 1, bytes(srv.out[:8])
+    srv.finish()
+    assert (dest / "d").is_dir()
+    untouched(tmp, dest, outside)
+
+
+def test_inc_sub_list_for_out_of_range_dir(crsync, arena):
+    tmp, dest, outside = arena
+    ndx = peer.NdxWriter()
+    stream = inc_first_list() + ndx(peer.NDX_FLIST_OFFSET - 7) + peer.flist_entry30("x", REG) + b"\x00"
+    rc, err, _ = peer.inc_push_session(crsync, dest, stream, cwd=str(tmp))
+    assert rc == 2, err
+    assert "invalid dir_ndx 7" in err
+    untouched(tmp, dest, outside)
+
+
+def test_inc_repeated_sub_list_for_a_dir(crsync, arena):
+    tmp, dest, outside = arena
+    ndx = peer.NdxWriter()
+    sub = peer.flist_entry30("d/f", REG, 0, prev_name="d") + b"\x00"
+    stream = (inc_first_list() + ndx(peer.NDX_FLIST_OFFSET - 1) + sub +
+              ndx(peer.NDX_FLIST_OFFSET - 1) + peer.flist_entry30("d/g", REG, 0, prev_name="d/f") + b"\x00")
+    rc, err, _ = peer.inc_push_session(crsync, dest, stream, cwd=str(tmp))
+    assert rc == 2, err
+    assert "duplicate flist for dir 1" in err
+    untouched(tmp, dest, outside)
+
+
+def test_inc_sub_list_entry_outside_its_dir(crsync, arena):
+    """A sub-list may only hold direct children of its directory."""
+    tmp, dest, outside = arena
+    ndx = peer.NdxWriter()
+    stream = (inc_first_list() + ndx(peer.NDX_FLIST_OFFSET - 1) +
+              peer.flist_entry30("e/f", REG, 0, prev_name="d") + b"\x00")
+    rc, err, _ = peer.inc_push_session(crsync, dest, stream, cwd=str(tmp))
+    assert rc == 4, err
+    assert "invalid path from sender" in err
+    assert not (dest / "e").exists()
+    untouched(tmp, dest, outside)
+
+
+def test_inc_sub_list_for_the_dot_dir(crsync, arena):
+    """dir_flist[0] is "." whose contents were in the first list; a sub-list
+    for it must still be a list of direct children of "." (so "d/x" is
+    refused), and a second one is a duplicate."""
+    tmp, dest, outside = arena
+    ndx = peer.NdxWriter()
+    stream = (inc_first_list() + ndx(peer.NDX_FLIST_OFFSET - 0) +
+              peer.flist_entry30("d/x", REG, 0, prev_name="d") + b"\x00")
+    rc, err, _ = peer.inc_push_session(crsync, dest, stream, cwd=str(tmp))
+    assert rc == 4, err
+    untouched(tmp, dest, outside)
+
+
+def test_inc_sub_list_after_flist_eof(crsync, arena):
+    tmp, dest, outside = arena
+    ndx = peer.NdxWriter()
+    stream = (inc_first_list() + ndx(peer.NDX_FLIST_EOF) + ndx(peer.NDX_FLIST_OFFSET - 1) +
+              peer.flist_entry30("d/f", REG, 0, prev_name="d") + b"\x00")
+    rc, err, _ = peer.inc_push_session(crsync, dest, stream, cwd=str(tmp))
+    assert rc == 2, err
+    assert "sub-flist" in err
+    untouched(tmp, dest, outside)

@@ -31,7 +31,7 @@ int run_local(const session::Options& o, const std::vector<std::string>& sources
   session::Options so = o;
   so.am_server = true;
   so.am_sender = false;
-  so.client_caps = session::client_capabilities(o, false);
+  so.client_caps = session::client_capabilities(o, o.allows_inc_recurse(true));
   SessionResult server_res;
   transport::MemoryChannel* sch = server_end.get();
   std::thread server([&] {
@@ -65,7 +65,8 @@ int run_remote_shell(const session::Options& o, const HostSpec& remote, bool pus
   cmd.push_back(remote.host);
   cmd.push_back(o.rsync_path.empty() ? "rsync" : o.rsync_path);
   const int proto = o.protocol ? o.protocol : wire::kProtocolVersion;
-  for (auto& a : server_options(o, push, proto, session::client_capabilities(o, false)))
+  for (auto& a :
+       server_options(o, push, proto, session::client_capabilities(o, o.allows_inc_recurse(!push))))
     cmd.push_back(a);
   cmd.push_back(".");
   for (const auto& p : remote_paths) cmd.push_back(safe_path_arg(p.empty() ? "." : p));

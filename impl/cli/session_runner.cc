@@ -33,6 +33,12 @@ flist::WalkOptions walk_options(const session::Options& o, int protocol,
   return w;
 }
 
+flist::WalkOptions walk_options(const Context& c) {
+  flist::WalkOptions w = walk_options(c.opts, c.protocol(), &c.rules);
+  w.incremental = c.neg.inc_recurse;
+  return w;
+}
+
 // How the side that reads a peer's messages reacts to each.
 session::MuxIn::MessageHandler message_handler(Context& c, int32_t* peer_io_error, int* peer_exit) {
   return [&c, peer_io_error, peer_exit](wire::MsgCode code, ByteSpan payload) -> Status {
@@ -70,6 +76,12 @@ session::MuxIn::MessageHandler message_handler(Context& c, int32_t* peer_io_erro
                          "\n");
         }
         return Status::Ok();
+      case wire::MsgCode::kNoSend: {
+        ByteReader r(payload);
+        int32_t v = 0;
+        if (payload.size() == 4 && wire::get_int32(r, &v).ok() && c.on_no_send) c.on_no_send(v);
+        return Status::Ok();
+      }
       default: return Status::Ok();
     }
   };
@@ -152,7 +164,7 @@ SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, 
   session::HandshakeParams hp;
   hp.am_server = false;
   hp.am_sender = push;
-  hp.allow_inc_recurse = false;
+  hp.allow_inc_recurse = o.allows_inc_recurse(!push);
   Status s = session::run_handshake(in, out, o, hp, &c.neg);
   if (s.ok()) s = setup_mux(c, false, push);
   // The client sends its filter list when the server is the sender, or when
@@ -176,20 +188,24 @@ SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, 
   if (s.ok()) {
     if (push) {
       flist::WalkResult wr;
-      s = flist::walk_sources(sources, walk_options(o, c.protocol(), &c.rules), &wr);
+      s = flist::walk_sources(sources, walk_options(c), &wr);
       for (const auto& e : wr.errors) output.error("rsync: [sender] " + e + "\n");
       for (const auto& i : wr.infos) output.info(i + "\n");
       io_error = wr.io_error;
       if (s.ok()) {
-        if (o.verbose > 0 && !o.quiet && (o.recursive || o.dirs))
+        if (o.verbose > 0 && !o.quiet && c.neg.inc_recurse)
+          output.info("sending incremental file list\n");
+        else if (o.verbose > 0 && !o.quiet && (o.recursive || o.dirs))
           output.info("building file list ... done\n");
-        session::Sender snd(c, std::move(wr.entries), wr.io_error);
+        session::Sender snd(c, std::move(wr.entries), wr.io_error, walk_options(c));
         s = snd.run();
         c.stats.total_read = static_cast<int64_t>(in.total_read());
         c.stats.total_written = static_cast<int64_t>(out.total_written());
       }
     } else {
-      if (o.verbose > 0 && !o.quiet && (o.recursive || o.dirs))
+      if (o.verbose > 0 && !o.quiet && c.neg.inc_recurse)
+        output.info("receiving incremental file list\n");
+      else if (o.verbose > 0 && !o.quiet && (o.recursive || o.dirs))
         output.info("receiving file list ... done\n");
       session::ReceivingSide rs(c, dest);
       s = rs.run();
@@ -231,7 +247,7 @@ SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,
   session::HandshakeParams hp;
   hp.am_server = true;
   hp.am_sender = sender;
-  hp.allow_inc_recurse = false;
+  hp.allow_inc_recurse = o.allows_inc_recurse(!sender);
   Status s = session::run_handshake(in, out, o, hp, &c.neg);
   if (s.ok()) output.set_protocol(c.protocol());
   if (s.ok()) s = setup_mux(c, true, sender);
@@ -263,11 +279,11 @@ SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,
   if (s.ok()) {
     if (sender) {
       flist::WalkResult wr;
-      s = flist::walk_sources(args, walk_options(o, c.protocol(), &c.rules), &wr);
+      s = flist::walk_sources(args, walk_options(c), &wr);
       for (const auto& e : wr.errors) output.error("rsync: [sender] " + e + "\n");
       io_error = wr.io_error;
       if (s.ok()) {
-        session::Sender snd(c, std::move(wr.entries), wr.io_error);
+        session::Sender snd(c, std::move(wr.entries), wr.io_error, walk_options(c));
         s = snd.run();
       }
     } else {

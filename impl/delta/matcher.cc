@@ -23,7 +23,9 @@ class Emitter {
   void matched(int64_t offset, int32_t i) {
     const int64_t n = offset - last_match_;
     const int64_t blen = i >= 0 ? sig_.block_len(i) : 0;
-    sink_.token(data_.subspan(static_cast<size_t>(last_match_), static_cast<size_t>(n)), i);
+    sink_.token_with_match(data_.subspan(static_cast<size_t>(last_match_), static_cast<size_t>(n)),
+                           i,
+                           data_.subspan(static_cast<size_t>(offset), static_cast<size_t>(blen)));
     fs_.update(data_.subspan(static_cast<size_t>(last_match_), static_cast<size_t>(n + blen)));
     st_.literal += n;
     st_.matched += blen;

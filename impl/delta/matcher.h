@@ -23,6 +23,14 @@ class TokenSink {
   // A literal run then a block reference (block >= 0), the end (-1), or the
   // literal alone (-2).
   virtual void token(ByteSpan literal, int32_t block) = 0;
+  // The same call with the matched block's bytes as the sender has them
+  // (the new file's data at the match), empty unless block >= 0; what the
+  // matcher calls. zlib's compressed stream adds them to its history
+  // (CompressedTokenSink). The default drops them and calls token().
+  virtual void token_with_match(ByteSpan literal, int32_t block, ByteSpan matched) {
+    (void)matched;
+    token(literal, block);
+  }
 };
 
 struct MatchStats {

@@ -94,6 +94,48 @@ TEST(MatcherTest, PrefersTheBlockAfterThePreviousMatch) {
   EXPECT_EQ(r.blocks, (std::vector<int32_t>{0, 1, 1}));
 }
 
+// A sink that looks at the matched bytes the matcher hands over.
+class MatchedBytes : public TokenSink {
+ public:
+  void token(ByteSpan, int32_t) override { ++plain_calls; }
+  void token_with_match(ByteSpan literal, int32_t block, ByteSpan matched) override {
+    out.insert(out.end(), literal.begin(), literal.end());
+    out.insert(out.end(), matched.begin(), matched.end());
+    if (block >= 0) {
+      sizes.push_back(matched.size());
+    } else {
+      EXPECT_TRUE(matched.empty());
+    }
+  }
+  Bytes out;
+  std::vector<size_t> sizes;
+  int plain_calls = 0;
+};
+
+TEST(MatcherTest, HandsTheSinkEachMatchedBlocksOwnBytes) {
+  Bytes basis(2500);
+  for (size_t i = 0; i < basis.size(); ++i) basis[i] = static_cast<uint8_t>(i * 31 + i / 7);
+  const Signature sig = sign(ByteSpan(basis), 1000, ChecksumType::kMd5);
+  // The file: a prefix, the basis's block 1, new bytes, the short last block.
+  Bytes data = {1, 2, 3};
+  data.insert(data.end(), basis.begin() + 1000, basis.begin() + 2000);
+  data.insert(data.end(), 50, 0xEE);
+  data.insert(data.end(), basis.begin() + 2000, basis.end());
+  checksum::BlockSummer s(ChecksumType::kMd5, 7, true);
+  checksum::FileSum fs(ChecksumType::kMd5, 7);
+  MatchedBytes m;
+  match_file(ByteSpan(data), sig, s, fs, m);
+  EXPECT_EQ(m.out, data);
+  EXPECT_EQ(m.sizes, (std::vector<size_t>{1000, 500}));
+  EXPECT_EQ(m.plain_calls, 0);
+  // A sink with only token() still gets every call through the default.
+  Rebuild r(ByteSpan(basis), sig);
+  checksum::FileSum fs2(ChecksumType::kMd5, 7);
+  match_file(ByteSpan(data), sig, s, fs2, r);
+  EXPECT_EQ(r.out, data);
+  EXPECT_EQ(r.blocks, (std::vector<int32_t>{1, 2}));
+}
+
 RC_GTEST_PROP(MatcherProp, RebuildsAnyEditOfTheBasis, ()) {
   const auto basis = *rc::gen::container<std::vector<uint8_t>>(*rc::gen::inRange<size_t>(0, 6000),
                                                                rc::gen::inRange<uint8_t>(0, 8));

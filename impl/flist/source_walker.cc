@@ -26,11 +26,11 @@ class Walker {
   Walker(const WalkOptions& o, WalkResult* out) : o_(o), out_(out) {}
 
   void add_arg(std::string arg);
+  void send_directory(const std::string& base_dir, const std::string& dir_name);
 
  private:
   bool send_name(const std::string& base_dir, const std::string& name, bool follow,
                  const EntryRole& role, bool missing_is_vanished);
-  void send_directory(const std::string& base_dir, const std::string& dir_name);
 
   const WalkOptions& o_;
   WalkResult* out_;
@@ -72,6 +72,7 @@ bool Walker::send_name(const std::string& base_dir, const std::string& name, boo
   se.role.top_dir = role.top_dir;
   se.role.content_dir = role.content_dir && is_dir(m);
   se.role.implied_dir = role.implied_dir;
+  se.base_dir = base_dir;
   out_->entries.push_back(std::move(se));
   return true;
 }
@@ -111,7 +112,7 @@ void Walker::send_directory(const std::string& base_dir, const std::string& dir_
     send_name(base_dir, rel, o_.copy_links, child, true);
   }
   ::closedir(d);
-  if (!o_.recursive) return;
+  if (!o_.recursive || o_.incremental) return;
   const size_t last = out_->entries.size();
   for (size_t i = first; i < last; ++i) {
     if (!is_dir(out_->entries[i].entry.mode)) continue;
@@ -163,6 +164,7 @@ void Walker::add_arg(std::string arg) {
   const size_t before = out_->entries.size();
   if (!send_name(dir, fn, follow, role, false)) return;
   const SendEntry& sent = out_->entries[before];
+  if (o_.incremental && type == NameType::kNormal) return;  // its sub-list scans it
   if (is_dir(sent.entry.mode) && role.content_dir && (o_.recursive || type == NameType::kDotDir))
     send_directory(dir, fn);
 }
@@ -224,6 +226,12 @@ Status walk_sources(const std::vector<std::string>& args, const WalkOptions& o, 
   Walker w(o, out);
   for (const auto& a : args) w.add_arg(a);
   return Status::Ok();
+}
+
+void scan_directory(const SendEntry& dir, const WalkOptions& o, WalkResult* out) {
+  if (!dir.role.content_dir) return;
+  Walker w(o, out);
+  w.send_directory(dir.base_dir, dir.entry.name);
 }
 
 }  // namespace crsync::flist

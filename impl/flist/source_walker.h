@@ -22,6 +22,7 @@ struct SendEntry {
   FileEntry entry;
   EntryRole role;
   std::string local_path;  // where the sender reads it
+  std::string base_dir;    // the argument's directory: local_path = base_dir/name
 };
 
 struct WalkOptions {
@@ -35,6 +36,10 @@ struct WalkOptions {
   bool preserve_specials = false;
   bool preserve_hard_links = false;
   bool one_file_system = false;  // -x
+  // Incremental recursion: an argument directory is sent alone (its
+  // contents come in its own sub-list) and a "dir/" argument is scanned one
+  // level only; scan_directory() produces each sub-list.
+  bool incremental = false;
   int protocol = 32;
   const std::vector<filter::FilterRule>* rules = nullptr;  // exclusions, if any
 };
@@ -47,6 +52,10 @@ struct WalkResult {
 };
 
 Status walk_sources(const std::vector<std::string>& args, const WalkOptions& o, WalkResult* out);
+
+// Incremental recursion: one level of the directory `dir` (an entry sent
+// earlier), in readdir order, without recursing (upstream send1extra).
+void scan_directory(const SendEntry& dir, const WalkOptions& o, WalkResult* out);
 
 // Fills a FileEntry (and the hard-link identity) from lstat/stat data.
 Status stat_entry(const std::string& local_path, const std::string& name, bool follow,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 
 #include "filter/filter_rules.h"
 #include "flist/flist_decoder.h"
@@ -26,6 +27,8 @@ struct Context {
   TransferStats stats;
   std::vector<filter::FilterRule> rules;  // filter rules in force on this side
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  // The receiving side's hook for the sender's MSG_NO_SEND(ndx).
+  std::function<void(int32_t)> on_no_send;
 
   int protocol() const { return neg.protocol; }
   int max_phase() const { return neg.protocol >= 29 ? 2 : 1; }

@@ -50,15 +50,25 @@ Status ReceivingSide::send_item(int32_t ndx, uint32_t iflags) {
   return c_.out->write(w);
 }
 
-Status ReceivingSide::generate_dir(size_t idx) {
-  const FileEntry& e = list_[idx];
-  const int32_t ndx = ndx_start_ + static_cast<int32_t>(idx);
+Status ReceivingSide::generate_dir(const FileEntry& e, int32_t ndx, bool partial) {
   const std::string rel = local_name(e);
   struct stat st {};
   bool exists = false;
   CRSYNC_RETURN_IF_ERROR(dest_.lstat(rel, &st, &exists));
   fs::Fd parent;
   std::string base;
+  if (partial) {
+    // Seen in its parent's list: with -t (and no -O) a missing directory is
+    // made now, so the parent's time can be set when its list is done; it
+    // is itemized (as new) when its own list starts.
+    if (!c_.opts.preserve_mtimes || c_.opts.omit_dir_times || c_.opts.dry_run) return Status::Ok();
+    if (exists && S_ISDIR(st.st_mode)) return Status::Ok();
+    CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
+    if (exists && ::unlinkat(parent.get(), base.c_str(), 0) != 0) return Status::Ok();
+    if (::mkdirat(parent.get(), base.c_str(), (e.mode & 0700) | 0700) == 0)
+      dirs_created_.insert(&e);
+    return Status::Ok();
+  }
   if (exists && !S_ISDIR(st.st_mode)) {
     if (!c_.opts.dry_run) {
       CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
@@ -66,7 +76,7 @@ Status ReceivingSide::generate_dir(size_t idx) {
     }
     exists = false;
   }
-  const bool created_here = dest_created_ && rel == ".";
+  const bool created_here = (dest_created_ && rel == ".") || dirs_created_.count(&e);
   uint32_t iflags = exists && !created_here ? itemize_existing(e, st)
                                             : (wire::kItemIsNew | wire::kItemLocalChange);
   if (!exists || created_here) iflags = wire::kItemIsNew | wire::kItemLocalChange;
@@ -93,9 +103,7 @@ Status ReceivingSide::generate_dir(size_t idx) {
   return Status::Ok();
 }
 
-Status ReceivingSide::generate_symlink(size_t idx) {
-  const FileEntry& e = list_[idx];
-  const int32_t ndx = ndx_start_ + static_cast<int32_t>(idx);
+Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
   const std::string rel = local_name(e);
   struct stat st {};
   bool exists = false;
@@ -138,9 +146,7 @@ Status ReceivingSide::generate_symlink(size_t idx) {
   return send_item(ndx, iflags);
 }
 
-Status ReceivingSide::generate_special(size_t idx) {
-  const FileEntry& e = list_[idx];
-  const int32_t ndx = ndx_start_ + static_cast<int32_t>(idx);
+Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
   const bool dev = flist::is_device(e.mode);
   if ((dev && (!c_.opts.preserve_devices || ::geteuid() != 0)) ||
       (!dev && !c_.opts.preserve_specials)) {
@@ -184,9 +190,7 @@ Status ReceivingSide::generate_special(size_t idx) {
   return send_item(ndx, iflags);
 }
 
-Status ReceivingSide::generate_regular(size_t idx, bool redo) {
-  const FileEntry& e = list_[idx];
-  const int32_t ndx = ndx_start_ + static_cast<int32_t>(idx);
+Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool redo) {
   const std::string rel = local_name(e);
   const Options& o = c_.opts;
   struct stat st {};
@@ -258,6 +262,9 @@ Status ReceivingSide::generate_regular(size_t idx, bool redo) {
   gen_ndx_->put(w, ndx);
   if (c_.protocol() >= 29) wire::put_int16(w, static_cast<uint16_t>(iflags));
   if (o.dry_run) return c_.out->write(w);
+  if (c_.neg.inc_recurse) {
+    if (RecvList* l = list_for(ndx)) ++l->in_progress;
+  }
   const bool whole = o.whole_file == 1 || (o.whole_file < 0 && c_.local);
   delta::Signature sig;
   if (exists && !whole && st.st_size > 0) {
@@ -278,15 +285,14 @@ Status ReceivingSide::generate_regular(size_t idx, bool redo) {
   return c_.out->write(w);
 }
 
-Status ReceivingSide::generate_entry(size_t idx, bool redo) {
-  const FileEntry& e = list_[idx];
-  if (flist::is_dir(e.mode)) return generate_dir(idx);
+Status ReceivingSide::generate_entry(const FileEntry& e, int32_t ndx, bool redo, bool partial_dir) {
+  if (flist::is_dir(e.mode)) return generate_dir(e, ndx, partial_dir);
   if (flist::is_lnk(e.mode)) {
     if (!c_.opts.preserve_links) return Status::Ok();
-    return generate_symlink(idx);
+    return generate_symlink(e, ndx);
   }
-  if (flist::is_device(e.mode) || flist::is_special(e.mode)) return generate_special(idx);
-  return generate_regular(idx, redo);
+  if (flist::is_device(e.mode) || flist::is_special(e.mode)) return generate_special(e, ndx);
+  return generate_regular(e, ndx, redo);
 }
 
 bool ReceivingSide::is_content_dir(const FileEntry& e) const {
@@ -436,8 +442,16 @@ Status ReceivingSide::delete_extraneous(const std::string& dir_rel) {
 }
 
 Status ReceivingSide::delete_pass() {
-  for (const auto& e : list_)
-    if (is_content_dir(e)) CRSYNC_RETURN_IF_ERROR(delete_extraneous(local_name(e)));
+  const size_t n = list_count();
+  for (size_t li = 0; li < n; ++li) {
+    RecvList* l = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      l = &lists_[li];
+    }
+    for (const auto& e : l->entries)
+      if (is_content_dir(e)) CRSYNC_RETURN_IF_ERROR(delete_extraneous(local_name(e)));
+  }
   return Status::Ok();
 }
 
@@ -453,44 +467,123 @@ Status ReceivingSide::send_del_stats() {
   return c_.out->write(w);
 }
 
-Status ReceivingSide::wait_dones(int count) {
-  // Handles redo requests while waiting for the receiver's phase reports.
+// Acts on one report from the receiver.
+Status ReceivingSide::handle_event(const Event& ev) {
+  switch (ev.kind) {
+    case Event::kDone: ++dones_seen_; return Status::Ok();
+    case Event::kStop: return Status::Stream("receiver stopped");
+    case Event::kNewList: return Status::Ok();
+    case Event::kFlistEof: flist_eof_ = true; return Status::Ok();
+    case Event::kSuccess:
+    case Event::kNoSend:
+      if (RecvList* l = list_for(ev.ndx); l && l->in_progress > 0) --l->in_progress;
+      return Status::Ok();
+    case Event::kRedo: {
+      RecvList* l = list_for(ev.ndx);
+      const FileEntry* e = entry_at(ev.ndx);
+      if (!l || !e) return Status::Ok();
+      if (c_.neg.inc_recurse && l->in_progress > 0) --l->in_progress;
+      CRSYNC_RETURN_IF_ERROR(generate_regular(*e, ev.ndx, true));
+      return c_.out->flush();
+    }
+  }
+  return Status::Ok();
+}
+
+// Handles the receiver's reports until `ready()` holds.
+Status ReceivingSide::wait_for(const std::function<bool()>& ready) {
   for (;;) {
+    if (ready()) return Status::Ok();
     Event ev{};
     {
       std::unique_lock<std::mutex> lock(mu_);
-      if (dones_seen_ >= count) return Status::Ok();
       cv_.wait(lock, [&] { return !events_.empty(); });
       ev = events_.front();
       events_.pop_front();
-      if (ev.kind == Event::kDone) {
-        ++dones_seen_;
-        continue;
-      }
-      if (ev.kind == Event::kStop) return Status::Stream("receiver stopped");
     }
-    if (ev.kind == Event::kRedo) {
-      const size_t idx = static_cast<size_t>(ev.ndx - ndx_start_);
-      CRSYNC_RETURN_IF_ERROR(generate_regular(idx, true));
-      CRSYNC_RETURN_IF_ERROR(c_.out->flush());
-    }
+    CRSYNC_RETURN_IF_ERROR(handle_event(ev));
+    if (c_.neg.inc_recurse) CRSYNC_RETURN_IF_ERROR(finish_lists(false));
   }
+}
+
+Status ReceivingSide::wait_dones(int count) {
+  return wait_for([&] { return dones_seen_ >= count; });
+}
+
+// Incremental recursion: one NDX_DONE for each list the generator has
+// moved past and whose transfers have all been reported (upstream
+// check_for_finished_files). The last list's NDX_DONE ends phase 0.
+Status ReceivingSide::finish_lists(bool) {
+  // lists_generated_ counts the lists the generator has moved past: a list
+  // is only finished once the next one has started (or there is none), so
+  // the sender never runs out of lists early.
+  while (lists_finished_ < lists_generated_) {
+    RecvList* l = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      l = &lists_[lists_finished_];
+    }
+    if (l->in_progress > 0 || l->to_redo > 0) break;
+    ByteWriter w;
+    gen_ndx_->put(w, wire::kNdxDone);
+    CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
+    CRSYNC_RETURN_IF_ERROR(c_.out->flush());
+    ++lists_finished_;
+  }
+  return Status::Ok();
 }
 
 void ReceivingSide::touch_up_dirs() {
   if (c_.opts.dry_run) return;
-  for (size_t i = list_.size(); i-- > 0;) {
-    const FileEntry& e = list_[i];
-    if (!flist::is_dir(e.mode)) continue;
-    fs::Fd parent;
-    std::string base;
-    const std::string rel = local_name(e);
-    if (!dest_.open_parent(rel, &parent, &base).ok()) continue;
-    set_attrs(parent.get(), base.empty() ? "." : base, e, -1, false, true);
-    if (!c_.opts.preserve_perms && ::geteuid() != 0) {
-      // Restore what set_attrs would have left (no -p: keep existing).
+  const size_t n = list_count();
+  for (size_t li = n; li-- > 0;) {
+    RecvList* l = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      l = &lists_[li];
+    }
+    for (size_t i = l->entries.size(); i-- > 0;) {
+      const FileEntry& e = l->entries[i];
+      if (!flist::is_dir(e.mode)) continue;
+      fs::Fd parent;
+      std::string base;
+      const std::string rel = local_name(e);
+      if (!dest_.open_parent(rel, &parent, &base).ok()) continue;
+      set_attrs(parent.get(), base.empty() ? "." : base, e, -1, false, true);
     }
   }
+}
+
+// Generates one list: under incremental recursion first the directory the
+// list holds (with its deletions), then its entries, whose directories are
+// only created until their own lists come.
+Status ReceivingSide::generate_list(size_t li) {
+  RecvList* l = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    l = &lists_[li];
+  }
+  const DeleteMode dm = c_.opts.effective_delete(c_.protocol());
+  if (dm != DeleteMode::kNone)
+    for (const auto& e : l->entries) names_.insert(local_name(e));
+  const bool inc = c_.neg.inc_recurse;
+  if (inc && l->parent_dir >= 0) {
+    const int32_t ndx = l->ndx_start - 1;
+    const FileEntry* d = entry_at(ndx);
+    if (d) {
+      CRSYNC_RETURN_IF_ERROR(generate_dir(*d, ndx, false));
+      if (dm == DeleteMode::kDuring && is_content_dir(*d))
+        CRSYNC_RETURN_IF_ERROR(delete_extraneous(local_name(*d)));
+    }
+  }
+  for (size_t i = 0; i < l->entries.size(); ++i) {
+    const FileEntry& e = l->entries[i];
+    const int32_t ndx = l->ndx_start + static_cast<int32_t>(i);
+    CRSYNC_RETURN_IF_ERROR(generate_entry(e, ndx, false, inc));
+    if (!inc && dm == DeleteMode::kDuring && is_content_dir(e))
+      CRSYNC_RETURN_IF_ERROR(delete_extraneous(local_name(e)));
+  }
+  return Status::Ok();
 }
 
 Status ReceivingSide::generator_main() {
@@ -506,15 +599,30 @@ Status ReceivingSide::generator_main() {
   const DeleteMode dm = c_.opts.effective_delete(proto);
   const bool late_delete = dm == DeleteMode::kDelay || dm == DeleteMode::kAfter;
   const bool del_stats = proto >= 31 && c_.opts.stats && dm != DeleteMode::kNone;
-  if (dm != DeleteMode::kNone)
-    for (const auto& e : list_) names_.insert(local_name(e));
-  if (dm == DeleteMode::kBefore) CRSYNC_RETURN_IF_ERROR(delete_pass());
-  for (size_t i = 0; i < list_.size(); ++i) {
-    CRSYNC_RETURN_IF_ERROR(generate_entry(i, false));
-    if (dm == DeleteMode::kDuring && is_content_dir(list_[i]))
-      CRSYNC_RETURN_IF_ERROR(delete_extraneous(local_name(list_[i])));
+  if (!c_.neg.inc_recurse) {
+    if (dm == DeleteMode::kBefore) {
+      for (const auto& e : lists_.front().entries) names_.insert(local_name(e));
+      CRSYNC_RETURN_IF_ERROR(delete_pass());
+    }
+    CRSYNC_RETURN_IF_ERROR(generate_list(0));
+    lists_generated_ = 1;
+    CRSYNC_RETURN_IF_ERROR(done());  // G1: end of phase 0
+  } else {
+    for (size_t li = 0;; ++li) {
+      CRSYNC_RETURN_IF_ERROR(wait_for([&] { return flist_eof_ || list_count() > li; }));
+      if (list_count() <= li) {
+        lists_generated_ = li;
+        break;
+      }
+      lists_generated_ = li;  // moved past the previous lists
+      CRSYNC_RETURN_IF_ERROR(finish_lists(false));
+      CRSYNC_RETURN_IF_ERROR(generate_list(li));
+      CRSYNC_RETURN_IF_ERROR(c_.out->flush());
+    }
+    // The remaining lists get their NDX_DONE as their transfers end; the
+    // last one is G1.
+    CRSYNC_RETURN_IF_ERROR(finish_lists(true));
   }
-  CRSYNC_RETURN_IF_ERROR(done());         // G1: end of phase 0
   CRSYNC_RETURN_IF_ERROR(wait_dones(1));  // redo requests until R1
   CRSYNC_RETURN_IF_ERROR(done());         // G2: end of the redo phase
   const bool delay = c_.opts.delay_updates;

@@ -15,6 +15,7 @@ Status MuxIn::read_raw(uint8_t* out, size_t n) {
     }
     uint8_t buf[64 * 1024];
     size_t k = 0;
+    if (before_block_) before_block_();
     CRSYNC_RETURN_IF_ERROR(ch_.read_some(buf, sizeof buf, &k));
     if (k == 0) {
       eof_ = true;
@@ -28,6 +29,18 @@ Status MuxIn::read_raw(uint8_t* out, size_t n) {
   return Status::Ok();
 }
 
+void MuxIn::set_multiplexed(bool on) {
+  if (on && !mux_ && pos_ < data_.size()) {
+    Bytes rest(data_.begin() + static_cast<std::ptrdiff_t>(pos_), data_.end());
+    rest.insert(rest.end(), raw_.begin() + static_cast<std::ptrdiff_t>(raw_pos_), raw_.end());
+    raw_ = std::move(rest);
+    raw_pos_ = 0;
+    data_.clear();
+    pos_ = 0;
+  }
+  mux_ = on;
+}
+
 Status MuxIn::fill() {
   if (pos_ > 0 && pos_ * 2 >= data_.size()) {
     data_.erase(data_.begin(), data_.begin() + static_cast<std::ptrdiff_t>(pos_));
@@ -38,6 +51,7 @@ Status MuxIn::fill() {
     if (raw_pos_ == raw_.size()) {
       uint8_t buf[64 * 1024];
       size_t k = 0;
+      if (before_block_) before_block_();
       CRSYNC_RETURN_IF_ERROR(ch_.read_some(buf, sizeof buf, &k));
       if (k == 0) {
         eof_ = true;

@@ -26,9 +26,16 @@ class MuxIn {
       : ch_(ch), me_(me), protocol_(protocol) {}
 
   void set_protocol(int protocol) { protocol_ = protocol; }
-  void set_multiplexed(bool on) { mux_ = on; }
+  // Switching to multiplexed input re-reads as frames whatever raw bytes
+  // were buffered beyond the last one consumed (a peer may send its first
+  // frames right behind the handshake).
+  void set_multiplexed(bool on);
   bool multiplexed() const { return mux_; }
   void set_message_handler(MessageHandler h) { handler_ = std::move(h); }
+  // Called before every read that may block: a role that waits for its
+  // peer flushes what it has written first (upstream's perform_io writes
+  // out pending output whenever it waits for input).
+  void set_before_block(std::function<void()> f) { before_block_ = std::move(f); }
 
   // Runs `decode(ByteReader&)` over the buffered data stream, reading more
   // input until it answers something other than need-more. What it consumed
@@ -68,6 +75,7 @@ class MuxIn {
   int protocol_;
   bool mux_ = false;
   MessageHandler handler_;
+  std::function<void()> before_block_;
   Bytes data_;  // demultiplexed data not yet consumed, from pos_
   size_t pos_ = 0;
   Bytes raw_;  // raw channel bytes not yet parsed, from raw_pos_

@@ -108,6 +108,17 @@ struct Options {
   std::string rsync_path;      // --rsync-path
   bool secluded_args = false;  // -s
   bool inc_recursive = true;   // --no-inc-recursive clears
+  // Whether this side may use incremental recursion, as upstream's
+  // set_allow_inc_recurse decides it; `receiving` when this side receives.
+  // crsync also keeps -R non-incremental (its sub-list relative-name cache
+  // is not implemented).
+  bool allows_inc_recurse(bool receiving) const {
+    if (!inc_recursive || !recursive || relative) return false;
+    if (receiving &&
+        (delete_mode == DeleteMode::kBefore || delete_mode == DeleteMode::kAfter || delay_updates))
+      return false;
+    return true;
+  }
 
   // ---- server side ----
   bool am_server = false;   // --server

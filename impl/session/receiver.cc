@@ -55,14 +55,12 @@ Status ReceivingSide::discard_tokens(const checksum::SumHead& h) {
   return c_.in->read_bytes(sum, static_cast<size_t>(checksum::digest_len(c_.neg.xfer_sum)));
 }
 
-Status ReceivingSide::receive_one(int32_t ndx, uint32_t iflags) {
+Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t iflags) {
   (void)iflags;
-  const size_t idx = static_cast<size_t>(ndx - ndx_start_);
-  const FileEntry& e = list_[idx];
   const int proto = c_.protocol();
   const int sum_len = checksum::digest_len(c_.neg.xfer_sum);
   const std::string rel = local_name(e);
-  const bool redoing = redo_done_[idx];
+  const bool redoing = redo_done_.count(ndx) > 0;
 
   checksum::SumHead h;
   CRSYNC_RETURN_IF_ERROR(
@@ -169,7 +167,7 @@ Status ReceivingSide::receive_one(int32_t ndx, uint32_t iflags) {
       if (c_.opts.verbose > 0 || c_.opts.itemize)
         c_.output->warning("WARNING: " + rel +
                            " failed verification -- update discarded (will try again).\n");
-      redo_done_[idx] = true;
+      redo_done_.insert(ndx);
       post({Event::kRedo, ndx});
     } else {
       c_.output->error("ERROR: " + rel + " failed verification -- update discarded.\n");
@@ -195,10 +193,18 @@ Status ReceivingSide::receiver_main() {
     return c_.in->decode([&](ByteReader& r) { return dec.get(r, ndx); });
   };
   int phase = 0;
+  bool flist_eof_seen = false;
+  const bool inc = c_.neg.inc_recurse;
   for (;;) {
     int32_t ndx = 0;
     CRSYNC_RETURN_IF_ERROR(read_ndx(&ndx));
     if (ndx == wire::kNdxDone) {
+      // Incremental recursion: every list's NDX_DONE but the last only
+      // frees it.
+      if (inc && lists_freed_ < list_count()) {
+        ++lists_freed_;
+        if (lists_freed_ < list_count()) continue;
+      }
       if (++phase > c_.max_phase()) break;
       post({Event::kDone, 0});
       continue;
@@ -213,11 +219,36 @@ Status ReceivingSide::receiver_main() {
       c_.stats.deleted_specials = v[4];
       continue;
     }
-    const int64_t last = ndx_start_ + static_cast<int64_t>(list_.size()) - 1;
-    CRSYNC_PEER_CHECK(ndx >= ndx_start_ && ndx <= last, ExitCode::kProtocol,
-                      "Invalid file index: " + std::to_string(ndx) + " (" +
-                          std::to_string(ndx_start_) + " - " + std::to_string(last) +
-                          ") [receiver]");
+    if (inc && ndx == wire::kNdxFlistEof) {
+      CRSYNC_PEER_CHECK(!flist_eof_seen, ExitCode::kProtocol, "repeated NDX_FLIST_EOF");
+      CRSYNC_PEER_CHECK(phase == 0, ExitCode::kProtocol, "NDX_FLIST_EOF after phase 0");
+      flist_eof_seen = true;
+      post({Event::kFlistEof, 0});
+      continue;
+    }
+    if (inc && ndx <= wire::kNdxFlistOffset) {
+      CRSYNC_PEER_CHECK(!flist_eof_seen && phase == 0, ExitCode::kProtocol,
+                        "rsync: refusing sub-flist after the final flist");
+      CRSYNC_RETURN_IF_ERROR(receive_sub_list(wire::kNdxFlistOffset - ndx));
+      continue;
+    }
+    const FileEntry* ep = ndx >= 0 ? entry_at(ndx) : nullptr;
+    if (!ep) {
+      size_t n = 0;
+      int64_t first = 0, last = -1;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        n = lists_.size();
+        if (n) {
+          first = lists_.front().ndx_start;
+          last = lists_.back().ndx_start + static_cast<int64_t>(lists_.back().entries.size()) - 1;
+        }
+      }
+      return Status::Error(ExitCode::kProtocol, "Invalid file index: " + std::to_string(ndx) +
+                                                    " (" + std::to_string(first) + " - " +
+                                                    std::to_string(last) + ") [receiver]");
+    }
+    const FileEntry& e = *ep;
     uint16_t iflags16 = wire::kItemTransfer;
     uint32_t iflags = wire::kItemTransfer | wire::kItemMissingData;
     if (proto >= 29) {
@@ -235,7 +266,6 @@ Status ReceivingSide::receiver_main() {
             [&](ByteReader& r) { return wire::get_vstring(r, wire::kMaxPathLen, &xname); }));
       }
     }
-    const FileEntry& e = list_[static_cast<size_t>(ndx - ndx_start_)];
     if (!(iflags & wire::kItemTransfer)) {
       // A pull's client prints the items the sender echoes.
       if (!c_.am_server && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
@@ -246,14 +276,18 @@ Status ReceivingSide::receiver_main() {
         flist::is_reg(e.mode), ExitCode::kProtocol,
         "received request to transfer non-regular file: " + std::to_string(ndx) + " [receiver]");
     CRSYNC_PEER_CHECK(phase < 2, ExitCode::kProtocol, "got transfer request in phase 2 [receiver]");
-    if (!redo_done_[static_cast<size_t>(ndx - ndx_start_)]) {
+    const bool redo_before = redo_done_.count(ndx) > 0;
+    if (!redo_before) {
       ++c_.stats.xferred_files;
       c_.stats.total_transferred_size += e.size;
       count_created(c_.stats, iflags, e);
     }
     if (!c_.am_server && c_.logs_items()) log_item(iflags, e);
     if (c_.opts.dry_run) continue;
-    CRSYNC_RETURN_IF_ERROR(receive_one(ndx, iflags));
+    CRSYNC_RETURN_IF_ERROR(receive_one(e, ndx, iflags));
+    // Incremental recursion: the generator counts each file's outcome (a
+    // redo request reports itself).
+    if (inc && (redo_before || !redo_done_.count(ndx))) post({Event::kSuccess, ndx});
   }
   // A client receiver reads the server sender's statistics.
   if (!c_.am_server) {

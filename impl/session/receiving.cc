@@ -36,22 +36,89 @@ using receiving_internal::tmp_name_for;
 // ---------------------------------------------------------------------------
 // File list and destination
 
-Status ReceivingSide::receive_file_list() {
-  const int proto = c_.protocol();
-  flist::FlistDecoder dec(flist_options(c_));
-  ndx_start_ = c_.neg.inc_recurse ? 1 : 0;
-  const uint64_t before = c_.in->total_read();
+// Reads one list's entries up to its end marker. Under incremental
+// recursion every entry of a sub-list must be a direct child of its
+// directory, and the first list may hold only top-level names (upstream
+// flist.c recv_file_list).
+Status ReceivingSide::read_list_entries(RecvList* list, const std::string& dir_name) {
   flist::FlistDecoder::Item it;
   for (;;) {
-    CRSYNC_RETURN_IF_ERROR(
-        c_.in->decode([&](ByteReader& r) { return dec.next(r, list_, ndx_start_, &it); }));
+    CRSYNC_RETURN_IF_ERROR(c_.in->decode(
+        [&](ByteReader& r) { return decoder_.next(r, list->entries, list->ndx_start, &it); }));
     if (it.end) break;
-    CRSYNC_PEER_CHECK(list_.size() < (1u << 28), ExitCode::kProtocol, "file list too long");
+    CRSYNC_PEER_CHECK(list->entries.size() < (1u << 28), ExitCode::kProtocol, "file list too long");
+    CRSYNC_PEER_CHECK(it.entry.basename() != "." || flist::is_dir(it.entry.mode),
+                      ExitCode::kProtocol,
+                      "ERROR: rejecting non-directory transfer-root entry: " + it.entry.name);
+    if (c_.neg.inc_recurse) {
+      CRSYNC_PEER_CHECK(it.entry.dirname() == dir_name, ExitCode::kUnsupported,
+                        "ABORTING due to invalid path from sender: " + it.entry.name);
+    }
     if (!it.entry.user_name.empty()) user_names_.push_back({it.entry.uid, it.entry.user_name});
     if (!it.entry.group_name.empty()) group_names_.push_back({it.entry.gid, it.entry.group_name});
-    list_.push_back(std::move(it.entry));
+    list->entries.push_back(std::move(it.entry));
   }
-  io_error_ |= it.io_error;
+  io_error_ |= it.io_error & static_cast<int32_t>(wire::kIoerrMask);
+  for (const auto& e : list->entries) {
+    ++c_.stats.num_files;
+    if (flist::is_dir(e.mode))
+      ++c_.stats.num_dirs;
+    else if (flist::is_lnk(e.mode))
+      ++c_.stats.num_symlinks;
+    else if (flist::is_device(e.mode))
+      ++c_.stats.num_devices;
+    else if (flist::is_special(e.mode))
+      ++c_.stats.num_specials;
+    if (flist::is_reg(e.mode) || flist::is_lnk(e.mode)) c_.stats.total_size += e.size;
+  }
+  flist::sort_file_list(list->entries, c_.protocol());
+  return Status::Ok();
+}
+
+// Makes a list visible to the generator: appends it and its directories
+// (upstream's dir_flist, in sorted order).
+void ReceivingSide::publish_list(RecvList list) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto li = static_cast<uint32_t>(lists_.size());
+  for (size_t i = 0; i < list.entries.size(); ++i)
+    if (flist::is_dir(list.entries[i].mode)) dirs_.push_back({li, static_cast<uint32_t>(i)});
+  dir_got_list_.resize(dirs_.size(), false);
+  lists_.push_back(std::move(list));
+}
+
+size_t ReceivingSide::list_count() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return lists_.size();
+}
+
+ReceivingSide::RecvList* ReceivingSide::list_for(int32_t ndx) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = std::upper_bound(lists_.begin(), lists_.end(), ndx,
+                             [](int32_t v, const RecvList& l) { return v < l.ndx_start - 1; });
+  if (it == lists_.begin()) return nullptr;
+  RecvList& l = *std::prev(it);
+  if (ndx == l.ndx_start - 1) return l.parent_dir >= 0 ? &l : nullptr;
+  if (int64_t{ndx} - l.ndx_start >= static_cast<int64_t>(l.entries.size())) return nullptr;
+  return &l;
+}
+
+const FileEntry* ReceivingSide::entry_at(int32_t ndx) {
+  RecvList* l = list_for(ndx);
+  if (!l) return nullptr;
+  if (ndx == l->ndx_start - 1) {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto [li, pos] = dirs_[static_cast<size_t>(l->parent_dir)];
+    return &lists_[li].entries[pos];
+  }
+  return &l->entries[static_cast<size_t>(ndx - l->ndx_start)];
+}
+
+Status ReceivingSide::receive_file_list() {
+  const int proto = c_.protocol();
+  const uint64_t before = c_.in->total_read();
+  RecvList list;
+  list.ndx_start = c_.neg.inc_recurse ? 1 : 0;
+  CRSYNC_RETURN_IF_ERROR(read_list_entries(&list, ""));
   if (!c_.neg.inc_recurse && !c_.opts.numeric_ids) {
     flist::IdListOptions io{proto, c_.opts.preserve_uid, c_.opts.preserve_gid, c_.neg.id0_names};
     flist::IdLists ids;
@@ -66,32 +133,53 @@ Status ReceivingSide::receive_file_list() {
     io_error_ |= err & static_cast<int32_t>(wire::kIoerrMask);
   }
   c_.stats.flist_size = static_cast<int64_t>(c_.in->total_read() - before);
-  for (const auto& e : list_) {
-    ++c_.stats.num_files;
-    if (flist::is_dir(e.mode))
-      ++c_.stats.num_dirs;
-    else if (flist::is_lnk(e.mode))
-      ++c_.stats.num_symlinks;
-    else if (flist::is_device(e.mode))
-      ++c_.stats.num_devices;
-    else if (flist::is_special(e.mode))
-      ++c_.stats.num_specials;
-    if (flist::is_reg(e.mode) || flist::is_lnk(e.mode)) c_.stats.total_size += e.size;
+  if (!c_.neg.inc_recurse) {
+    // Every entry's parent must be a directory of the list: a name
+    // "through" a symlink (or a file) the sender also sent is refused
+    // (upstream generator.c: "ABORTING due to invalid path from sender").
+    std::set<std::string_view> dirs;
+    for (const auto& e : list.entries)
+      if (flist::is_dir(e.mode)) dirs.insert(e.name);
+    for (const auto& e : list.entries) {
+      const std::string_view parent = e.dirname();
+      if (parent.empty()) continue;
+      CRSYNC_PEER_CHECK(dirs.count(parent) || (c_.opts.relative && !c_.opts.implied_dirs),
+                        ExitCode::kProtocol, "ABORTING due to invalid path from sender: " + e.name);
+    }
+  } else if (!list.entries.empty() && list.entries.front().basename() == "." &&
+             flist::is_dir(list.entries.front().mode)) {
+    list.parent_dir = 0;  // the "." entry: its directory is handled at index 0
   }
-  flist::sort_file_list(list_, proto);
-  redo_done_.assign(list_.size(), false);
-  // Every entry's parent must be a directory of the list: a name "through"
-  // a symlink (or a file) the sender also sent is refused (upstream
-  // generator.c: "ABORTING due to invalid path from sender").
-  std::set<std::string_view> dirs;
-  for (const auto& e : list_)
-    if (flist::is_dir(e.mode)) dirs.insert(e.name);
-  for (const auto& e : list_) {
-    const std::string_view parent = e.dirname();
-    if (parent.empty()) continue;
-    CRSYNC_PEER_CHECK(dirs.count(parent) || (c_.opts.relative && !c_.opts.implied_dirs),
-                      ExitCode::kProtocol, "ABORTING due to invalid path from sender: " + e.name);
+  publish_list(std::move(list));
+  return Status::Ok();
+}
+
+// Incremental recursion: the sub-list of directory `dir_ndx` (an index
+// into dirs_), announced by the sender with NDX_FLIST_OFFSET - dir_ndx.
+Status ReceivingSide::receive_sub_list(int32_t dir_ndx) {
+  std::string dir_name;
+  int32_t ndx_start = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    CRSYNC_PEER_CHECK(dir_ndx >= 0 && static_cast<size_t>(dir_ndx) < dirs_.size(),
+                      ExitCode::kProtocol,
+                      "refusing invalid dir_ndx " + std::to_string(dir_ndx) +
+                          " >= " + std::to_string(dirs_.size()));
+    CRSYNC_PEER_CHECK(!dir_got_list_[static_cast<size_t>(dir_ndx)], ExitCode::kProtocol,
+                      "refusing malicious duplicate flist for dir " + std::to_string(dir_ndx));
+    dir_got_list_[static_cast<size_t>(dir_ndx)] = true;
+    const auto [li, pos] = dirs_[static_cast<size_t>(dir_ndx)];
+    dir_name = lists_[li].entries[pos].name;
+    ndx_start = lists_.back().ndx_start + static_cast<int32_t>(lists_.back().entries.size()) + 1;
   }
+  RecvList list;
+  list.ndx_start = ndx_start;
+  list.parent_dir = dir_ndx;
+  const uint64_t before = c_.in->total_read();
+  CRSYNC_RETURN_IF_ERROR(read_list_entries(&list, dir_name));
+  c_.stats.flist_size += static_cast<int64_t>(c_.in->total_read() - before);
+  publish_list(std::move(list));
+  post({Event::kNewList, 0});
   return Status::Ok();
 }
 
@@ -102,7 +190,8 @@ Status ReceivingSide::open_destination() {
   const bool trailing_slash = dest.size() > 1 && dest.back() == '/';
   // One non-directory sent to a name that is not an existing directory:
   // it is written under that name.
-  if (list_.size() == 1 && !flist::is_dir(list_[0].mode) && !trailing_slash &&
+  const std::vector<FileEntry>& first = lists_.front().entries;
+  if (first.size() == 1 && !flist::is_dir(first[0].mode) && !trailing_slash &&
       !(exists && S_ISDIR(st.st_mode))) {
     single_file_ = true;
     const auto slash = dest.rfind('/');
@@ -126,7 +215,11 @@ Status ReceivingSide::open_destination() {
                            "mkdir \"" + dest + "\" failed: " + errno_text(errno));
     }
     dest_created_ = true;
-    if (c_.opts.verbose > 0 || c_.opts.itemize) c_.output->info("created directory " + dest + "\n");
+    if (c_.opts.verbose > 0 || c_.opts.itemize) {
+      std::string shown = dest;
+      while (shown.size() > 1 && shown.back() == '/') shown.pop_back();
+      c_.output->info("created directory " + shown + "\n");
+    }
     if (c_.opts.dry_run) {
       // Nothing exists below a directory that a dry run did not make.
       CRSYNC_ASSIGN_OR_RETURN(dest_, fs::DestRoot::open("/dev/null/..", false));
@@ -238,8 +331,9 @@ void ReceivingSide::set_attrs(int dirfd, const std::string& base, const FileEntr
 }
 
 Status ReceivingSide::run() {
+  c_.on_no_send = [this](int32_t ndx) { post({Event::kNoSend, ndx}); };
   CRSYNC_RETURN_IF_ERROR(receive_file_list());
-  if (list_.empty()) return Status::Ok();
+  if (lists_.front().entries.empty()) return Status::Ok();
   CRSYNC_RETURN_IF_ERROR(open_destination());
   std::thread gen([&] {
     gen_status_ = generator_main();

@@ -8,12 +8,14 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "checksum/sum_sizes.h"
+#include "flist/flist_decoder.h"
 #include "fs/dest_root.h"
 #include "session/context.h"
 #include "wire/ndx_codec.h"
@@ -24,23 +26,50 @@ class ReceivingSide {
  public:
   // `dest` is the destination argument as given (a directory, or a file
   // name when a single file is sent).
-  ReceivingSide(Context& c, std::string dest) : c_(c), dest_arg_(std::move(dest)) {}
+  ReceivingSide(Context& c, std::string dest)
+      : c_(c), dest_arg_(std::move(dest)), decoder_(flist_options(c)) {}
   Status run();
 
  private:
+  // Receiver -> generator reports (upstream's internal pipe).
   struct Event {
-    enum Kind { kDone, kRedo, kStop } kind;
+    enum Kind { kDone, kRedo, kStop, kSuccess, kNoSend, kNewList, kFlistEof } kind;
     int32_t ndx = 0;
   };
+  // One received file list: the first, or (incremental recursion) one
+  // directory's sub-list. Entries are sorted; a list is immutable once the
+  // receiver thread has published it.
+  struct RecvList {
+    int32_t ndx_start = 0;
+    int32_t parent_dir = -1;  // index into dirs_ of the directory it holds, or -1
+    std::vector<flist::FileEntry> entries;
+    int in_progress = 0;  // generator only: transfers not yet reported
+    int to_redo = 0;      // generator only: redo requests not yet sent
+  };
   Status receive_file_list();
+  Status receive_sub_list(int32_t dir_ndx);
+  Status read_list_entries(RecvList* list, const std::string& dir_name);
+  void publish_list(RecvList list);
+  size_t list_count();
+  // The list holding `ndx` (ndx_start - 1 names its directory) or nullptr.
+  RecvList* list_for(int32_t ndx);
+  // The entry `ndx` names, or nullptr.
+  const flist::FileEntry* entry_at(int32_t ndx);
   Status open_destination();
   // ---- generator ----
   Status generator_main();
-  Status generate_entry(size_t idx, bool redo);
-  Status generate_dir(size_t idx);
-  Status generate_symlink(size_t idx);
-  Status generate_special(size_t idx);
-  Status generate_regular(size_t idx, bool redo);
+  Status generate_list(size_t li);
+  Status finish_lists(bool all_generated);
+  Status handle_event(const Event& ev);
+  Status wait_for(const std::function<bool()>& ready);
+  // `partial_dir`: a directory met inside its parent's list under
+  // incremental recursion; it is only created here, and handled in full
+  // when its own list starts.
+  Status generate_entry(const flist::FileEntry& e, int32_t ndx, bool redo, bool partial_dir);
+  Status generate_dir(const flist::FileEntry& e, int32_t ndx, bool partial);
+  Status generate_symlink(const flist::FileEntry& e, int32_t ndx);
+  Status generate_special(const flist::FileEntry& e, int32_t ndx);
+  Status generate_regular(const flist::FileEntry& e, int32_t ndx, bool redo);
   Status send_item(int32_t ndx, uint32_t iflags);
   Status delete_extraneous(const std::string& dir_rel);
   Status delete_item(int parent_fd, const std::string& base, const std::string& rel, bool is_dir);
@@ -55,7 +84,7 @@ class ReceivingSide {
   void touch_up_dirs();
   // ---- receiver ----
   Status receiver_main();
-  Status receive_one(int32_t ndx, uint32_t iflags);
+  Status receive_one(const flist::FileEntry& e, int32_t ndx, uint32_t iflags);
   Status discard_file_data();
   Status discard_tokens(const checksum::SumHead& h);
   // ---- attributes ----
@@ -80,10 +109,19 @@ class ReceivingSide {
   bool server_names() const { return c_.am_server && c_.protocol() < 29 && c_.opts.verbose > 0; }
   bool single_file_ = false;  // the one entry is written under dest's own name
   std::string single_name_;
-  std::vector<flist::FileEntry> list_;
-  int32_t ndx_start_ = 0;
+  flist::FlistDecoder decoder_;
+  std::deque<RecvList> lists_;  // guarded by mu_ (elements stay put)
+  // upstream's dir_flist: each list's directories in sorted order, as
+  // (list, position); guarded by mu_.
+  std::vector<std::pair<uint32_t, uint32_t>> dirs_;
+  std::vector<bool> dir_got_list_;                  // receiver thread only
+  bool flist_eof_ = false;                          // generator's view, from kFlistEof
+  size_t lists_generated_ = 0;                      // generator only
+  size_t lists_finished_ = 0;                       // generator only: NDX_DONE sent
+  size_t lists_freed_ = 0;                          // receiver only: NDX_DONE received
+  std::set<const flist::FileEntry*> dirs_created_;  // generator only: made in the parent's list
   std::vector<std::pair<uint32_t, std::string>> user_names_, group_names_;
-  std::vector<bool> redo_done_;
+  std::set<int32_t> redo_done_;  // receiver only
   std::set<std::string> names_;  // every name in the list (for deletions)
   int32_t io_error_ = 0;
   int skipped_deletes_ = 0;

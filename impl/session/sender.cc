@@ -77,15 +77,40 @@ Status Sender::read_ndx(int32_t* ndx) {
 }
 
 Status Sender::send_file_list() {
-  const int proto = c_.protocol();
   const flist::FlistOptions fo = flist_options(c_);
-  flist::FlistEncoder enc(fo);
-  enc.inline_names = c_.neg.inc_recurse;
-  enc.numeric_ids = c_.opts.numeric_ids;
-  ndx_start_ = c_.neg.inc_recurse ? 1 : 0;
+  enc_ = std::make_unique<flist::FlistEncoder>(fo);
+  enc_->inline_names = c_.neg.inc_recurse;
+  enc_->numeric_ids = c_.opts.numeric_ids;
+  const auto t0 = std::chrono::steady_clock::now();
+  CRSYNC_RETURN_IF_ERROR(send_list(std::move(entries_), 0));
+  entries_.clear();
+  if (c_.neg.inc_recurse) {
+    add_dirs_to_tree(-1, 0);
+    SendList& first = lists_.front();
+    if (!first.entries.empty() && first.entries.front().entry.basename() == ".")
+      first.parent_dir = 0;
+    CRSYNC_RETURN_IF_ERROR(send_extra_file_lists());
+  }
+  CRSYNC_RETURN_IF_ERROR(c_.out->flush());
+  const auto t1 = std::chrono::steady_clock::now();
+  c_.stats.flist_buildtime_ms = 1;
+  c_.stats.flist_xfertime_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t1 - t0).count();
+  return Status::Ok();
+}
 
+// Encodes one list (entries in send order) with its end marker, then keeps
+// it sorted as both sides index it. The first list also carries the id
+// lists and, below 30, the io_error word.
+Status Sender::send_list(std::vector<flist::SendEntry> entries, int32_t io_error_before) {
+  const int proto = c_.protocol();
+  const bool first = lists_.empty();
+  SendList list;
+  list.ndx_start =
+      first ? (c_.neg.inc_recurse ? 1 : 0)
+            : lists_.back().ndx_start + static_cast<int32_t>(lists_.back().entries.size()) + 1;
   if (c_.opts.always_checksum) {
-    for (auto& se : entries_) {
+    for (auto& se : entries) {
       if (!flist::is_reg(se.entry.mode)) continue;
       int fd = ::open(se.local_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0) continue;
@@ -98,12 +123,11 @@ Status Sender::send_file_list() {
       ::close(fd);
     }
   }
-
-  const auto t0 = std::chrono::steady_clock::now();
   ByteWriter w;
-  for (size_t i = 0; i < entries_.size(); ++i) {
-    const auto& se = entries_[i];
-    enc.put_entry(w, se.entry, se.role, ndx_start_ + static_cast<int32_t>(i), ndx_start_);
+  int64_t written = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& se = entries[i];
+    enc_->put_entry(w, se.entry, se.role, list.ndx_start + static_cast<int32_t>(i), list.ndx_start);
     const uint32_t m = se.entry.mode;
     ++c_.stats.num_files;
     if (flist::is_dir(m))
@@ -116,18 +140,21 @@ Status Sender::send_file_list() {
       ++c_.stats.num_specials;
     if (flist::is_reg(m) || flist::is_lnk(m)) c_.stats.total_size += se.entry.size;
     if (w.size() >= 32 * 1024) {
+      written += static_cast<int64_t>(w.size());
       CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
       w.clear();
     }
   }
-  const bool send_err = io_error_ != 0 && c_.neg.safe_flist;
-  enc.put_end(w, io_error_, send_err);
-  if (!c_.neg.inc_recurse && !c_.opts.numeric_ids) {
+  // A sub-list carries only the errors met while scanning it.
+  const bool changed = first ? io_error_ != 0 : io_error_ != io_error_before;
+  const bool send_err = changed && c_.neg.safe_flist;
+  enc_->put_end(w, io_error_, send_err);
+  if (first && !c_.neg.inc_recurse && !c_.opts.numeric_ids) {
     flist::IdListOptions io{proto, c_.opts.preserve_uid, c_.opts.preserve_gid, c_.neg.id0_names};
     flist::IdLists ids;
-    for (const auto& [id, name] : enc.uids())
+    for (const auto& [id, name] : enc_->uids())
       if (id != 0) ids.users.push_back({id, name});
-    for (const auto& [id, name] : enc.gids())
+    for (const auto& [id, name] : enc_->gids())
       if (id != 0) ids.groups.push_back({id, name});
     if (io.id0_names) {
       ids.users.push_back({0, flist::system_user_name(0)});
@@ -135,32 +162,117 @@ Status Sender::send_file_list() {
     }
     flist::write_id_lists(w, io, ids);
   }
-  if (proto < 30) wire::put_int32(w, io_error_);
-  c_.stats.flist_size = static_cast<int64_t>(w.size());
+  if (first && proto < 30) wire::put_int32(w, io_error_);
+  c_.stats.flist_size += written + static_cast<int64_t>(w.size());
   CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
-  if (proto == 30 && !c_.neg.safe_flist && io_error_) {
+  if (first && proto == 30 && !c_.neg.safe_flist && io_error_) {
     ByteWriter m;
     wire::put_int32(m, io_error_);
     CRSYNC_RETURN_IF_ERROR(c_.out->send_msg(wire::MsgCode::kIoError, ByteSpan(m.bytes())));
   }
-  CRSYNC_RETURN_IF_ERROR(c_.out->flush());
-  const auto t1 = std::chrono::steady_clock::now();
-  c_.stats.flist_buildtime_ms = 1;
-  c_.stats.flist_xfertime_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t1 - t0).count();
 
   // Both sides sort the same way; indexes name sorted positions.
-  std::vector<size_t> order(entries_.size());
+  std::vector<size_t> order(entries.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return flist::f_name_cmp(entries_[a].entry, entries_[b].entry, proto) < 0;
+    return flist::f_name_cmp(entries[a].entry, entries[b].entry, proto) < 0;
   });
-  std::vector<flist::SendEntry> sorted;
-  sorted.reserve(entries_.size());
-  for (size_t i : order) sorted.push_back(std::move(entries_[i]));
-  entries_ = std::move(sorted);
-  sent_.assign(entries_.size(), false);
+  list.entries.reserve(entries.size());
+  for (size_t i : order) list.entries.push_back(std::move(entries[i]));
+  list.sent.assign(list.entries.size(), false);
+  lists_.push_back(std::move(list));
   return Status::Ok();
+}
+
+// Appends the directories of list `list_index` (sorted order) to dirs_ and
+// links them as the children of `parent` (upstream add_dirs_to_tree). A
+// directory named "." takes an index but is not linked: its contents were
+// in the list that holds it.
+void Sender::add_dirs_to_tree(int32_t parent, size_t list_index) {
+  const SendList& l = lists_[list_index];
+  int32_t prev = -1;
+  for (size_t i = 0; i < l.entries.size(); ++i) {
+    if (!flist::is_dir(l.entries[i].entry.mode)) continue;
+    const auto idx = static_cast<int32_t>(dirs_.size());
+    DirNode n;
+    n.list = static_cast<uint32_t>(list_index);
+    n.pos = static_cast<uint32_t>(i);
+    n.parent = parent;
+    dirs_.push_back(n);
+    if (l.entries[i].entry.basename() == ".") continue;
+    if (prev >= 0)
+      dirs_[static_cast<size_t>(prev)].next_sibling = idx;
+    else if (parent >= 0)
+      dirs_[static_cast<size_t>(parent)].first_child = idx;
+    else
+      send_dir_ = idx;
+    prev = idx;
+  }
+}
+
+// Sends the sub-list of every directory, depth first, then NDX_FLIST_EOF
+// (upstream send_extra_file_list). crsync sends them all before the first
+// request: upstream does the same whenever fewer than 1000 files are
+// ahead of the generator, and the bytes of each list are the same.
+Status Sender::send_extra_file_lists() {
+  const int32_t io_error_at_start = io_error_;
+  flist::WalkOptions wo = walk_options_;
+  while (send_dir_ >= 0) {
+    const DirNode node = dirs_[static_cast<size_t>(send_dir_)];
+    ByteWriter w;
+    out_ndx_->put(w, wire::kNdxFlistOffset - send_dir_);
+    CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
+    flist::WalkResult wr;
+    flist::scan_directory(lists_[node.list].entries[node.pos], wo, &wr);
+    for (const auto& e : wr.errors) c_.output->error("rsync: [sender] " + e + "\n");
+    const int32_t before = io_error_;
+    io_error_ |= wr.io_error;
+    CRSYNC_RETURN_IF_ERROR(send_list(std::move(wr.entries), before));
+    lists_.back().parent_dir = send_dir_;
+    add_dirs_to_tree(send_dir_, lists_.size() - 1);
+    // Next: the first child, else the next sibling of the nearest ancestor.
+    int32_t d = send_dir_;
+    if (dirs_[static_cast<size_t>(d)].first_child >= 0) {
+      send_dir_ = dirs_[static_cast<size_t>(d)].first_child;
+      continue;
+    }
+    while (d >= 0 && dirs_[static_cast<size_t>(d)].next_sibling < 0)
+      d = dirs_[static_cast<size_t>(d)].parent;
+    send_dir_ = d >= 0 ? dirs_[static_cast<size_t>(d)].next_sibling : -1;
+  }
+  ByteWriter w;
+  out_ndx_->put(w, wire::kNdxFlistEof);
+  CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
+  if (io_error_ != io_error_at_start && c_.protocol() == 30) {
+    ByteWriter m;
+    wire::put_int32(m, io_error_);
+    CRSYNC_RETURN_IF_ERROR(c_.out->send_msg(wire::MsgCode::kIoError, ByteSpan(m.bytes())));
+  }
+  return Status::Ok();
+}
+
+Sender::Found Sender::find(int32_t ndx) {
+  Found f;
+  // Lists are in ndx order; the last one starting at or below ndx + 1 may
+  // hold it (ndx_start - 1 being its directory).
+  auto it = std::upper_bound(lists_.begin(), lists_.end(), ndx,
+                             [](int32_t v, const SendList& l) { return v < l.ndx_start - 1; });
+  if (it == lists_.begin()) return f;
+  SendList& l = *std::prev(it);
+  if (ndx == l.ndx_start - 1) {
+    if (l.parent_dir < 0) return f;
+    const DirNode& n = dirs_[static_cast<size_t>(l.parent_dir)];
+    f.entry = &lists_[n.list].entries[n.pos];
+    f.list = &l;
+    f.dir_slot = true;
+    return f;
+  }
+  const int64_t pos = int64_t{ndx} - l.ndx_start;
+  if (pos < 0 || pos >= static_cast<int64_t>(l.entries.size())) return f;
+  f.entry = &l.entries[static_cast<size_t>(pos)];
+  f.list = &l;
+  f.pos = static_cast<size_t>(pos);
+  return f;
 }
 
 void Sender::log_item(uint32_t iflags, const flist::FileEntry& e) {
@@ -205,6 +317,19 @@ Status Sender::serve_requests() {
     int32_t ndx = 0;
     CRSYNC_RETURN_IF_ERROR(read_ndx(&ndx));
     if (ndx == wire::kNdxDone) {
+      // Incremental recursion: each list's NDX_DONE but the last is echoed
+      // without a phase change.
+      if (c_.neg.inc_recurse && lists_freed_ < lists_.size()) {
+        lists_[lists_freed_].sent.clear();
+        ++lists_freed_;
+        if (lists_freed_ < lists_.size()) {
+          ByteWriter w;
+          out_ndx_->put(w, wire::kNdxDone);
+          CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
+          CRSYNC_RETURN_IF_ERROR(c_.out->flush());
+          continue;
+        }
+      }
       if (++phase > c_.max_phase()) break;
       ByteWriter w;
       out_ndx_->put(w, wire::kNdxDone);
@@ -216,10 +341,16 @@ Status Sender::serve_requests() {
       CRSYNC_RETURN_IF_ERROR(handle_del_stats());
       continue;
     }
-    const int64_t last = ndx_start_ + static_cast<int64_t>(entries_.size()) - 1;
-    CRSYNC_PEER_CHECK(ndx >= ndx_start_ && ndx <= last, ExitCode::kProtocol,
-                      "Invalid file index: " + std::to_string(ndx) + " (" +
-                          std::to_string(ndx_start_) + " - " + std::to_string(last) + ") [sender]");
+    const Found found = ndx >= 0 ? find(ndx) : Found{};
+    if (!found.entry) {
+      const int64_t last =
+          lists_.empty()
+              ? -1
+              : lists_.back().ndx_start + static_cast<int64_t>(lists_.back().entries.size()) - 1;
+      return Status::Error(ExitCode::kProtocol, "Invalid file index: " + std::to_string(ndx) +
+                                                    " (" + std::to_string(wire::kNdxDone) + " - " +
+                                                    std::to_string(last) + ") [sender]");
+    }
     uint16_t iflags = wire::kItemTransfer;
     uint8_t type = wire::kFnamecmpFname;
     std::string xname;
@@ -236,8 +367,7 @@ Status Sender::serve_requests() {
             [&](ByteReader& r) { return wire::get_vstring(r, wire::kMaxPathLen, &xname); }));
       }
     }
-    const size_t idx = static_cast<size_t>(ndx - ndx_start_);
-    const flist::FileEntry& e = entries_[idx].entry;
+    const flist::FileEntry& e = found.entry->entry;
     uint32_t full_iflags = iflags;
     if (proto < 29) full_iflags |= wire::kItemMissingData;
     if (!(iflags & wire::kItemTransfer)) {
@@ -250,7 +380,10 @@ Status Sender::serve_requests() {
         flist::is_reg(e.mode), ExitCode::kProtocol,
         "received request to transfer non-regular file: " + std::to_string(ndx) + " [sender]");
     CRSYNC_PEER_CHECK(phase < 2, ExitCode::kProtocol, "got transfer request in phase 2 [sender]");
-    const bool redo = sent_[idx];
+    CRSYNC_PEER_CHECK(
+        !found.dir_slot && found.pos < found.list->sent.size(), ExitCode::kProtocol,
+        "transfer request for a finished file list: " + std::to_string(ndx) + " [sender]");
+    const bool redo = found.list->sent[found.pos];
     if (!redo) count_created(c_.stats, iflags, e);
     ++c_.stats.xferred_files;
     c_.stats.total_transferred_size += e.size;
@@ -259,8 +392,9 @@ Status Sender::serve_requests() {
       CRSYNC_RETURN_IF_ERROR(echo_attrs(ndx, iflags, type, xname, has_type, has_xname));
       continue;
     }
-    CRSYNC_RETURN_IF_ERROR(send_one(ndx, iflags, type, xname, has_type, has_xname, redo));
-    sent_[idx] = true;
+    CRSYNC_RETURN_IF_ERROR(
+        send_one(*found.entry, ndx, iflags, type, xname, has_type, has_xname, redo));
+    found.list->sent[found.pos] = true;
   }
   ByteWriter w;
   out_ndx_->put(w, wire::kNdxDone);
@@ -268,8 +402,8 @@ Status Sender::serve_requests() {
   return c_.out->flush();
 }
 
-Status Sender::send_one(int32_t ndx, uint16_t iflags, uint8_t type, const std::string& xname,
-                        bool has_type, bool has_xname, bool redo) {
+Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags, uint8_t type,
+                        const std::string& xname, bool has_type, bool has_xname, bool redo) {
   (void)redo;
   const int proto = c_.protocol();
   const int sum_len = checksum::digest_len(c_.neg.xfer_sum);
@@ -282,8 +416,6 @@ Status Sender::send_one(int32_t ndx, uint16_t iflags, uint8_t type, const std::s
     CRSYNC_RETURN_IF_ERROR(
         c_.in->decode([&](ByteReader& r) { return delta::get_block_sums(r, &sig, b); }));
 
-  const size_t idx = static_cast<size_t>(ndx - ndx_start_);
-  const flist::SendEntry& se = entries_[idx];
   const int fd = ::open(se.local_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     const int err = errno;
@@ -371,12 +503,14 @@ Status Sender::read_final_goodbye() {
 }
 
 Status Sender::run() {
+  c_.in->set_before_block([&c = c_] { (void)c.out->flush(); });
   wire::NdxDecoder in_ndx(c_.protocol());
   wire::NdxEncoder out_ndx(c_.protocol());
   in_ndx_ = &in_ndx;
   out_ndx_ = &out_ndx;
+  const bool empty = entries_.empty();
   CRSYNC_RETURN_IF_ERROR(send_file_list());
-  if (entries_.empty() && c_.am_server) {
+  if (empty && c_.am_server) {
     ended_early_ = true;
     return Status::Ok();
   }

@@ -4,8 +4,11 @@
 // It reads and writes only through the session's MuxIn / MuxOut.
 #pragma once
 
+#include <deque>
+#include <memory>
 #include <vector>
 
+#include "flist/flist_encoder.h"
 #include "flist/source_walker.h"
 #include "session/context.h"
 #include "wire/ndx_codec.h"
@@ -14,18 +17,46 @@ namespace crsync::session {
 
 class Sender {
  public:
-  Sender(Context& c, std::vector<flist::SendEntry> entries, int32_t io_error)
-      : c_(c), entries_(std::move(entries)), io_error_(io_error) {}
+  // `walk` scans the sub-lists under incremental recursion.
+  Sender(Context& c, std::vector<flist::SendEntry> entries, int32_t io_error,
+         flist::WalkOptions walk)
+      : c_(c), entries_(std::move(entries)), walk_options_(walk), io_error_(io_error) {}
   // Runs the role to its end (including the goodbye).
   Status run();
   // True when the file list was empty and a server sender stopped early.
   bool ended_early() const { return ended_early_; }
 
  private:
+  // One file list as sent: the first, or (incremental recursion) the
+  // sub-list of one directory. Entries are sorted once the list is sent.
+  struct SendList {
+    int32_t ndx_start = 0;
+    int32_t parent_dir = -1;  // index into dirs_ of the directory it holds, or -1
+    std::vector<flist::SendEntry> entries;
+    std::vector<bool> sent;  // a transfer went out (so a second one is a redo)
+  };
+  // upstream's dir_flist: every directory sent, in sorted order per list,
+  // linked as a tree that is walked depth-first to choose the next sub-list.
+  struct DirNode {
+    uint32_t list = 0, pos = 0;
+    int32_t parent = -1, first_child = -1, next_sibling = -1;
+  };
   Status send_file_list();
+  Status send_list(std::vector<flist::SendEntry> entries, int32_t io_error_before);
+  void add_dirs_to_tree(int32_t parent, size_t list_index);
+  Status send_extra_file_lists();
+  // The entry an index names: a file of a list, or (incremental recursion)
+  // the directory a list holds, named by its ndx_start - 1.
+  struct Found {
+    flist::SendEntry* entry = nullptr;  // nullptr: no such index
+    SendList* list = nullptr;
+    size_t pos = 0;
+    bool dir_slot = false;
+  };
+  Found find(int32_t ndx);
   Status serve_requests();
-  Status send_one(int32_t ndx, uint16_t iflags, uint8_t fnamecmp_type, const std::string& xname,
-                  bool has_type, bool has_xname, bool redo);
+  Status send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags, uint8_t fnamecmp_type,
+                  const std::string& xname, bool has_type, bool has_xname, bool redo);
   Status write_stats();
   Status read_final_goodbye();
   Status read_ndx(int32_t* ndx);
@@ -35,10 +66,14 @@ class Sender {
   void log_item(uint32_t iflags, const flist::FileEntry& e);
 
   Context& c_;
-  std::vector<flist::SendEntry> entries_;  // sorted after the list is sent
-  std::vector<bool> sent_;
+  std::vector<flist::SendEntry> entries_;  // the first list, in send order
+  std::deque<SendList> lists_;
+  size_t lists_freed_ = 0;  // lists the generator has finished (NDX_DONE each)
+  std::vector<DirNode> dirs_;
+  int32_t send_dir_ = -1;  // the next directory to send a sub-list for
+  std::unique_ptr<flist::FlistEncoder> enc_;
+  flist::WalkOptions walk_options_;
   int32_t io_error_;
-  int32_t ndx_start_ = 0;
   bool ended_early_ = false;
   wire::NdxDecoder* in_ndx_ = nullptr;
   wire::NdxEncoder* out_ndx_ = nullptr;
