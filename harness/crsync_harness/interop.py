@@ -61,6 +61,13 @@ SCENARIOS = {
     "max-delete": (["-ai", "--delete", "--max-delete=1"], "basis", 28, 25),
     "delete-excluded": (["-ai", "--delete-excluded", "--exclude=*.dat", "--exclude=stale.txt"], "basis", 29),
     "filters-delete": (["-ai", "--delete", "--exclude=stale.txt", "--exclude=*.bin", "--filter=- many/d0[1-3]/"], "basis", 28),
+    # -z: zlib below 30, the negotiated zstd from 30; each codec forced.
+    "compress": (["-aiz", "--no-whole-file"], "basis", 28),
+    "compress-zlib": (["-ai", "--no-whole-file", "--compress-choice=zlib"], "basis", 30),
+    "compress-zlibx": (["-ai", "--no-whole-file", "--compress-choice=zlibx"], "basis", 30),
+    "compress-zstd": (["-ai", "--no-whole-file", "--compress-choice=zstd"], "basis", 30),
+    "compress-lz4": (["-ai", "--no-whole-file", "--compress-choice=lz4"], "basis", 30),
+    "compress-fresh-stats": (["-az", "--stats"], "empty", 28),
 }
 
 _TIMING = re.compile(r"^(File list (generation|transfer) time|File list size|Total bytes (sent|received)|sent .* bytes/sec|total size is .*speedup is).*$", re.M)

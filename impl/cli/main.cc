@@ -73,10 +73,8 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  if (!p.unsupported.empty() || p.daemon || (p.opts.compress && !p.opts.am_server) ||
-      (p.opts.compress && p.opts.am_server)) {
-    std::string what =
-        p.daemon ? "--daemon" : (p.opts.compress ? "compression (-z)" : p.unsupported.front());
+  if (!p.unsupported.empty() || p.daemon) {
+    std::string what = p.daemon ? "--daemon" : p.unsupported.front();
     std::fprintf(stderr, "rsync: %s is not supported by this build of crsync yet\n", what.c_str());
     std::fputs(crsync::cli::error_line(4, who).c_str(), stderr);
     return 4;

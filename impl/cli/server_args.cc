@@ -46,7 +46,7 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
   if (protocol >= 30) w += "e" + caps;
   if (w.size() > 1) argv.push_back(w);
 
-  if (o.compress && o.compress_level >= 0)
+  if (o.compress && o.compress_level != session::Options::kLevelNotGiven)
     argv.push_back("--compress-level=" + std::to_string(o.compress_level));
   if (o.preserve_devices && !o.preserve_specials)
     argv.push_back("--no-specials");

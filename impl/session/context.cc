@@ -1,5 +1,7 @@
 #include "session/context.h"
 
+#include "delta/compressed_token.h"
+
 #include "wire/protocol_format.h"
 
 namespace crsync::session {
@@ -19,6 +21,11 @@ flist::FlistOptions flist_options(const Context& c) {
   fo.relative_paths = c.opts.relative;
   fo.flist_csum_len = c.opts.always_checksum ? checksum::digest_len(c.neg.file_sum, true) : 0;
   return fo;
+}
+
+int compress_level(const Options& o) {
+  return o.compress_level == Options::kLevelNotGiven ? delta::kCompressLevelNotSpecified
+                                                     : o.compress_level;
 }
 
 void count_created(TransferStats& s, uint32_t iflags, const flist::FileEntry& e) {

@@ -47,6 +47,9 @@ struct Context {
 // negotiation (one place, so sender and receiver cannot disagree).
 flist::FlistOptions flist_options(const Context& c);
 
+// The --compress-level as the compression codecs take it.
+int compress_level(const Options& o);
+
 // Counts an item the peer reported as new (--stats "Number of created files").
 void count_created(TransferStats& s, uint32_t iflags, const flist::FileEntry& e);
 

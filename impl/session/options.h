@@ -93,9 +93,10 @@ struct Options {
   bool mkpath = false;               // --mkpath
 
   // ---- compression and checksums ----
-  bool compress = false;        // -z
-  std::string compress_choice;  // --compress-choice
-  int compress_level = -1;      // --compress-level
+  bool compress = false;                // -z
+  std::string compress_choice;          // --compress-choice
+  int compress_level = kLevelNotGiven;  // --compress-level
+  static constexpr int kLevelNotGiven = -2147483647 - 1;
   std::string skip_compress;    // --skip-compress
   std::string checksum_choice;  // --checksum-choice
   int32_t checksum_seed = 0;    // --checksum-seed

@@ -44,12 +44,30 @@ Status ReceivingSide::discard_file_data() {
   return discard_tokens(h);
 }
 
+Status ReceivingSide::read_token(const checksum::SumHead& h, delta::Token* t,
+                                 const std::function<void(const delta::Token&)>& on_literal) {
+  return c_.in->decode([&](ByteReader& r) {
+    Status s = decompressor_ ? decompressor_->get(r, h.count, t) : delta::get_token(r, h.count, t);
+    if (s.ok() && t->kind == delta::Token::Kind::kLiteral && on_literal) on_literal(*t);
+    return s;
+  });
+}
+
+Status ReceivingSide::see_block(const checksum::SumHead& h, int32_t block, ByteSpan bytes) {
+  if (!decompressor_ || decompressor_->type() != wire::CompressType::kZlib) return Status::Ok();
+  if (!bytes.empty()) return decompressor_->see_block(bytes);
+  const size_t len = (block == h.count - 1 && h.remainder) ? static_cast<size_t>(h.remainder)
+                                                           : static_cast<size_t>(h.blength);
+  const Bytes zeros(len, 0);
+  return decompressor_->see_block(ByteSpan(zeros));
+}
+
 Status ReceivingSide::discard_tokens(const checksum::SumHead& h) {
   for (;;) {
     delta::Token t;
-    CRSYNC_RETURN_IF_ERROR(
-        c_.in->decode([&](ByteReader& r) { return delta::get_token(r, h.count, &t); }));
+    CRSYNC_RETURN_IF_ERROR(read_token(h, &t, nullptr));
     if (t.kind == delta::Token::Kind::kEnd) break;
+    if (t.kind == delta::Token::Kind::kBlock) CRSYNC_RETURN_IF_ERROR(see_block(h, t.block, {}));
   }
   uint8_t sum[64];
   return c_.in->read_bytes(sum, static_cast<size_t>(checksum::digest_len(c_.neg.xfer_sum)));
@@ -121,14 +139,10 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t ifla
   bool missing_basis = false;
   for (;;) {
     delta::Token t;
-    CRSYNC_RETURN_IF_ERROR(c_.in->decode([&](ByteReader& r) {
-      Status s = delta::get_token(r, h.count, &t);
-      if (s.ok() && t.kind == delta::Token::Kind::kLiteral) {
-        fsum.update(t.literal);
-        buf.insert(buf.end(), t.literal.begin(), t.literal.end());
-        c_.stats.literal_data += static_cast<int64_t>(t.literal.size());
-      }
-      return s;
+    CRSYNC_RETURN_IF_ERROR(read_token(h, &t, [&](const delta::Token& lt) {
+      fsum.update(lt.literal);
+      buf.insert(buf.end(), lt.literal.begin(), lt.literal.end());
+      c_.stats.literal_data += static_cast<int64_t>(lt.literal.size());
     }));
     if (t.kind == delta::Token::Kind::kEnd) break;
     if (t.kind == delta::Token::Kind::kBlock) {
@@ -138,9 +152,11 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t ifla
                                : static_cast<uint64_t>(h.blength);
       if (off + len > basis.len) {
         missing_basis = true;
+        CRSYNC_RETURN_IF_ERROR(see_block(h, t.block, {}));
       } else {
         const ByteSpan blk =
             basis.span().subspan(static_cast<size_t>(off), static_cast<size_t>(len));
+        CRSYNC_RETURN_IF_ERROR(see_block(h, t.block, blk));
         fsum.update(blk);
         buf.insert(buf.end(), blk.begin(), blk.end());
         c_.stats.matched_data += static_cast<int64_t>(len);
@@ -187,6 +203,10 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t ifla
 }
 
 Status ReceivingSide::receiver_main() {
+  const delta::CompressionSetting cs =
+      delta::resolve_compression(c_.neg.compress, compress_level(c_.opts));
+  if (cs.type != wire::CompressType::kNone)
+    decompressor_ = std::make_unique<delta::CompressedTokenReader>(cs.type, c_.protocol());
   const int proto = c_.protocol();
   wire::NdxDecoder dec(proto);
   const auto read_ndx = [&](int32_t* ndx) {

@@ -9,12 +9,15 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "checksum/sum_sizes.h"
+#include "delta/compressed_token.h"
+#include "delta/token_codec.h"
 #include "flist/flist_decoder.h"
 #include "fs/dest_root.h"
 #include "session/context.h"
@@ -87,6 +90,12 @@ class ReceivingSide {
   Status receive_one(const flist::FileEntry& e, int32_t ndx, uint32_t iflags);
   Status discard_file_data();
   Status discard_tokens(const checksum::SumHead& h);
+  // One token of the current file, plain or compressed (-z).
+  Status read_token(const checksum::SumHead& h, delta::Token* t,
+                    const std::function<void(const delta::Token&)>& on_literal);
+  // A block the sender referenced, for zlib's history: its basis bytes, or
+  // zeros of its length when there is no basis (a discarded file).
+  Status see_block(const checksum::SumHead& h, int32_t block, ByteSpan bytes);
   // ---- attributes ----
   uint32_t itemize_existing(const flist::FileEntry& e, const struct stat& st) const;
   void set_attrs(int dirfd, const std::string& base, const flist::FileEntry& e, int fd, bool is_new,
@@ -110,6 +119,7 @@ class ReceivingSide {
   bool single_file_ = false;  // the one entry is written under dest's own name
   std::string single_name_;
   flist::FlistDecoder decoder_;
+  std::unique_ptr<delta::CompressedTokenReader> decompressor_;  // -z: one per session
   std::deque<RecvList> lists_;  // guarded by mu_ (elements stay put)
   // upstream's dir_flist: each list's directories in sorted order, as
   // (list, position); guarded by mu_.

@@ -450,9 +450,16 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
 
   checksum::BlockSummer summer(c_.neg.xfer_sum, c_.neg.seed, c_.neg.proper_seed_order);
   checksum::FileSum fsum(c_.neg.xfer_sum, c_.neg.seed);
-  PlainTokenWriter tw(*c_.out);
-  const delta::MatchStats ms2 = delta::match_file(mf.span(), sig, summer, fsum, tw);
-  CRSYNC_RETURN_IF_ERROR(tw.flush());
+  delta::MatchStats ms2;
+  if (compressor_) {
+    delta::CompressedTokenSink sink(*compressor_, [&](ByteSpan b) { return c_.out->write(b); });
+    ms2 = delta::match_file(mf.span(), sig, summer, fsum, sink);
+    CRSYNC_RETURN_IF_ERROR(sink.finish());
+  } else {
+    PlainTokenWriter tw(*c_.out);
+    ms2 = delta::match_file(mf.span(), sig, summer, fsum, tw);
+    CRSYNC_RETURN_IF_ERROR(tw.flush());
+  }
   c_.stats.literal_data += ms2.literal;
   c_.stats.matched_data += ms2.matched;
   uint8_t digest[64];
@@ -503,6 +510,10 @@ Status Sender::read_final_goodbye() {
 }
 
 Status Sender::run() {
+  const delta::CompressionSetting cs =
+      delta::resolve_compression(c_.neg.compress, compress_level(c_.opts));
+  if (cs.type != wire::CompressType::kNone)
+    compressor_ = std::make_unique<delta::CompressedTokenWriter>(cs.type, cs.level, c_.protocol());
   c_.in->set_before_block([&c = c_] { (void)c.out->flush(); });
   wire::NdxDecoder in_ndx(c_.protocol());
   wire::NdxEncoder out_ndx(c_.protocol());

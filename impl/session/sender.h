@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "delta/compressed_token.h"
 #include "flist/flist_encoder.h"
 #include "flist/source_walker.h"
 #include "session/context.h"
@@ -72,6 +73,7 @@ class Sender {
   std::vector<DirNode> dirs_;
   int32_t send_dir_ = -1;  // the next directory to send a sub-list for
   std::unique_ptr<flist::FlistEncoder> enc_;
+  std::unique_ptr<delta::CompressedTokenWriter> compressor_;  // -z: one per session
   flist::WalkOptions walk_options_;
   int32_t io_error_;
   bool ended_early_ = false;
