@@ -61,9 +61,14 @@ std::string name_and_link(const FileEntry& e) {
   return out;
 }
 
-std::string item_line(uint32_t iflags, const FileEntry& e, const ItemizeContext& c, bool itemize) {
-  if (itemize) return itemize_string(iflags, e, c) + " " + name_and_link(e);
-  return name_and_link(e);
+std::string item_line(uint32_t iflags, const FileEntry& e, const ItemizeContext& c, bool itemize,
+                      const std::string& hlink_target) {
+  std::string name = name_and_link(e);
+  if (!hlink_target.empty() && !flist::is_lnk(e.mode) && (iflags & wire::kItemXnameFollows) &&
+      (iflags & wire::kItemLocalChange))
+    name += " => " + hlink_target;
+  if (itemize) return itemize_string(iflags, e, c) + " " + name;
+  return name;
 }
 
 std::string comma_num(int64_t n, int level) {

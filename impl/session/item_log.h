@@ -22,8 +22,9 @@ std::string itemize_string(uint32_t iflags, const flist::FileEntry& e, const Ite
 std::string name_and_link(const flist::FileEntry& e);
 
 // A line for an item under the default formats: "%i %n%L" with -i, else "%n%L".
+// `hlink_target` (the xname of a hard-linked item) gives " => target".
 std::string item_line(uint32_t iflags, const flist::FileEntry& e, const ItemizeContext& c,
-                      bool itemize);
+                      bool itemize, const std::string& hlink_target = {});
 
 // Number formatting at a -h level (0: digits, 1: thousands commas, 2+: K/M/G).
 std::string human_num(int64_t n, int level);

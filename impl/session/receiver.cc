@@ -271,6 +271,7 @@ Status ReceivingSide::receiver_main() {
     const FileEntry& e = *ep;
     uint16_t iflags16 = wire::kItemTransfer;
     uint32_t iflags = wire::kItemTransfer | wire::kItemMissingData;
+    std::string xname;
     if (proto >= 29) {
       CRSYNC_RETURN_IF_ERROR(c_.in->read_int16(&iflags16));
       iflags = iflags16;
@@ -281,14 +282,15 @@ Status ReceivingSide::receiver_main() {
                           "invalid basis_dir index: " + std::to_string(type) + ".");
       }
       if (iflags & wire::kItemXnameFollows) {
-        std::string xname;
         CRSYNC_RETURN_IF_ERROR(c_.in->decode(
             [&](ByteReader& r) { return wire::get_vstring(r, wire::kMaxPathLen, &xname); }));
       }
     }
     if (!(iflags & wire::kItemTransfer)) {
       // A pull's client prints the items the sender echoes.
-      if (!c_.am_server && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
+      if (!c_.am_server &&
+          (should_log_nontransfer(c_, iflags, e) || (c_.logs_items() && !xname.empty())))
+        log_item(iflags, e, xname);
       count_created(c_.stats, iflags, e);
       continue;
     }
@@ -307,7 +309,7 @@ Status ReceivingSide::receiver_main() {
     CRSYNC_RETURN_IF_ERROR(receive_one(e, ndx, iflags));
     // Incremental recursion: the generator counts each file's outcome (a
     // redo request reports itself).
-    if (inc && (redo_before || !redo_done_.count(ndx))) post({Event::kSuccess, ndx});
+    if ((inc || e.hlinked) && (redo_before || !redo_done_.count(ndx))) post({Event::kSuccess, ndx});
   }
   // A client receiver reads the server sender's statistics.
   if (!c_.am_server) {

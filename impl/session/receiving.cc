@@ -54,6 +54,8 @@ Status ReceivingSide::read_list_entries(RecvList* list, const std::string& dir_n
       CRSYNC_PEER_CHECK(it.entry.dirname() == dir_name, ExitCode::kUnsupported,
                         "ABORTING due to invalid path from sender: " + it.entry.name);
     }
+    if (it.entry.hlinked && it.entry.hlink_first_ndx < 0 && c_.protocol() >= 30)
+      it.entry.hlink_first_ndx = list->ndx_start + static_cast<int32_t>(list->entries.size());
     if (!it.entry.user_name.empty()) user_names_.push_back({it.entry.uid, it.entry.user_name});
     if (!it.entry.group_name.empty()) group_names_.push_back({it.entry.gid, it.entry.group_name});
     list->entries.push_back(std::move(it.entry));
@@ -215,7 +217,8 @@ Status ReceivingSide::open_destination() {
                            "mkdir \"" + dest + "\" failed: " + errno_text(errno));
     }
     dest_created_ = true;
-    if (c_.opts.verbose > 0 || c_.opts.itemize) {
+    if (c_.opts.verbose > 0 || c_.opts.itemize ||
+        c_.opts.log_format.find("%i") != std::string::npos) {
       std::string shown = dest;
       while (shown.size() > 1 && shown.back() == '/') shown.pop_back();
       c_.output->info("created directory " + shown + "\n");
@@ -256,8 +259,8 @@ uint32_t ReceivingSide::map_gid(const FileEntry& e) const {
   return e.gid;
 }
 
-void ReceivingSide::log_item(uint32_t iflags, const FileEntry& e) {
-  c_.output->info(item_line(iflags, e, c_.itemize_context(), c_.opts.itemize) + "\n");
+void ReceivingSide::log_item(uint32_t iflags, const FileEntry& e, const std::string& xname) {
+  c_.output->info(item_line(iflags, e, c_.itemize_context(), c_.opts.itemize, xname) + "\n");
 }
 
 // ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -104,7 +105,7 @@ class ReceivingSide {
   uint32_t map_gid(const flist::FileEntry& e) const;
   std::string local_name(const flist::FileEntry& e) const;
   void post(Event ev);
-  void log_item(uint32_t iflags, const flist::FileEntry& e);
+  void log_item(uint32_t iflags, const flist::FileEntry& e, const std::string& xname = {});
 
   Context& c_;
   std::string dest_arg_;
@@ -124,11 +125,29 @@ class ReceivingSide {
   // upstream's dir_flist: each list's directories in sorted order, as
   // (list, position); guarded by mu_.
   std::vector<std::pair<uint32_t, uint32_t>> dirs_;
-  std::vector<bool> dir_got_list_;                  // receiver thread only
-  bool flist_eof_ = false;                          // generator's view, from kFlistEof
-  size_t lists_generated_ = 0;                      // generator only
-  size_t lists_finished_ = 0;                       // generator only: NDX_DONE sent
-  size_t lists_freed_ = 0;                          // receiver only: NDX_DONE received
+  std::vector<bool> dir_got_list_;  // receiver thread only
+  bool flist_eof_ = false;          // generator's view, from kFlistEof
+  size_t lists_generated_ = 0;      // generator only
+  size_t lists_finished_ = 0;       // generator only: NDX_DONE sent
+  size_t lists_freed_ = 0;          // receiver only: NDX_DONE received
+  // -H: the receiver's hard-link groups (upstream hlink.c). Members are in
+  // sorted order; the group's leader is the member that was found up to
+  // date or transferred, and the others are linked to it.
+  struct HlinkGroup {
+    std::vector<int32_t> members;  // ndx values, sorted order
+    int32_t leader = -1;
+    bool leader_done = false;
+    std::vector<int32_t> waiting;  // members to link once the leader is done
+  };
+  void build_hlink_groups(const RecvList& l);
+  HlinkGroup* hlink_group(int32_t ndx);
+  // Returns true when the entry was handled as a follower (linked, or
+  // queued behind its leader).
+  Status hlink_follower(const flist::FileEntry& e, int32_t ndx, bool exists, bool* handled);
+  Status hlink_leader_done(int32_t ndx);
+  Status link_to_leader(int32_t ndx, int32_t leader);
+  std::vector<HlinkGroup> hlink_groups_;            // generator only
+  std::map<int32_t, size_t> hlink_group_of_;        // generator only
   std::set<const flist::FileEntry*> dirs_created_;  // generator only: made in the parent's list
   std::vector<std::pair<uint32_t, std::string>> user_names_, group_names_;
   std::set<int32_t> redo_done_;  // receiver only

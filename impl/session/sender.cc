@@ -275,8 +275,8 @@ Sender::Found Sender::find(int32_t ndx) {
   return f;
 }
 
-void Sender::log_item(uint32_t iflags, const flist::FileEntry& e) {
-  c_.output->info(item_line(iflags, e, c_.itemize_context(), c_.opts.itemize) + "\n");
+void Sender::log_item(uint32_t iflags, const flist::FileEntry& e, const std::string& xname) {
+  c_.output->info(item_line(iflags, e, c_.itemize_context(), c_.opts.itemize, xname) + "\n");
 }
 
 Status Sender::echo_attrs(int32_t ndx, uint16_t iflags, uint8_t type, const std::string& xname,
@@ -371,7 +371,8 @@ Status Sender::serve_requests() {
     uint32_t full_iflags = iflags;
     if (proto < 29) full_iflags |= wire::kItemMissingData;
     if (!(iflags & wire::kItemTransfer)) {
-      if (should_log_nontransfer(c_, full_iflags, e)) log_item(full_iflags, e);
+      if (should_log_nontransfer(c_, full_iflags, e) || (c_.logs_items() && !xname.empty()))
+        log_item(full_iflags, e, xname);
       count_created(c_.stats, iflags, e);
       CRSYNC_RETURN_IF_ERROR(echo_attrs(ndx, iflags, type, xname, has_type, has_xname));
       continue;
