@@ -102,9 +102,18 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t ifla
       if (!basis.map(fd)) basis.len = 0;
     }
   }
+  // --inplace writes over the destination itself (the sender only refers
+  // to blocks at or ahead of the write position); otherwise a temporary
+  // file is renamed into place once the file checks out.
+  const bool inplace = c_.opts.inplace;
   std::string tmp;
   fs::Fd out_fd;
-  for (int tries = 0; tries < 10 && !out_fd.valid(); ++tries) {
+  if (inplace) {
+    const int fd =
+        ::openat(parent.get(), base.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) out_fd = fs::Fd(fd);
+  }
+  for (int tries = 0; !inplace && tries < 10 && !out_fd.valid(); ++tries) {
     tmp = tmp_name_for(base);
     const int fd = ::openat(parent.get(), tmp.c_str(),
                             O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -114,8 +123,8 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t ifla
       break;
   }
   if (!out_fd.valid()) {
-    c_.output->error("rsync: [receiver] mkstemp \"" + rel + "\" failed: " + errno_text(errno) +
-                     "\n");
+    c_.output->error("rsync: [receiver] " + std::string(inplace ? "open" : "mkstemp") + " \"" +
+                     rel + "\" failed: " + errno_text(errno) + "\n");
     c_.output->note_xfer_error();
   }
   checksum::FileSum fsum(c_.neg.xfer_sum, c_.neg.seed);
@@ -137,13 +146,35 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t ifla
     buf.clear();
   };
   bool missing_basis = false;
+  uint64_t out_off = 0;  // the output offset: flushed bytes plus buf
+  bool got_literal = false;
+  // Puts a finished or failed file in place without its mtime (so the next
+  // run looks at it again): --partial and --inplace keep what arrived.
+  const auto keep_unfinished = [&]() {
+    set_attrs(parent.get(), base, e, out_fd.get(), true, false);
+    out_fd = fs::Fd();
+    if (!inplace) ::renameat(parent.get(), tmp.c_str(), parent.get(), base.c_str());
+  };
   for (;;) {
     delta::Token t;
-    CRSYNC_RETURN_IF_ERROR(read_token(h, &t, [&](const delta::Token& lt) {
+    Status rs = read_token(h, &t, [&](const delta::Token& lt) {
       fsum.update(lt.literal);
       buf.insert(buf.end(), lt.literal.begin(), lt.literal.end());
+      out_off += lt.literal.size();
+      got_literal = got_literal || !lt.literal.empty();
       c_.stats.literal_data += static_cast<int64_t>(lt.literal.size());
-    }));
+    });
+    if (!rs.ok()) {
+      // The session broke off inside this file.
+      if (out_fd.valid()) {
+        flush();
+        if (!inplace && c_.opts.partial && got_literal)
+          keep_unfinished();
+        else if (!inplace)
+          ::unlinkat(parent.get(), tmp.c_str(), 0);
+      }
+      return rs;
+    }
     if (t.kind == delta::Token::Kind::kEnd) break;
     if (t.kind == delta::Token::Kind::kBlock) {
       const uint64_t off = static_cast<uint64_t>(t.block) * static_cast<uint64_t>(h.blength);
@@ -158,13 +189,24 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t ifla
             basis.span().subspan(static_cast<size_t>(off), static_cast<size_t>(len));
         CRSYNC_RETURN_IF_ERROR(see_block(h, t.block, blk));
         fsum.update(blk);
-        buf.insert(buf.end(), blk.begin(), blk.end());
+        if (inplace && off == out_off) {
+          // The block is already where it belongs: skip over it.
+          flush();
+          if (out_fd.valid()) ::lseek(out_fd.get(), static_cast<off_t>(len), SEEK_CUR);
+        } else {
+          buf.insert(buf.end(), blk.begin(), blk.end());
+        }
+        out_off += len;
         c_.stats.matched_data += static_cast<int64_t>(len);
       }
     }
     if (buf.size() >= 256 * 1024) flush();
   }
   flush();
+  if (inplace && out_fd.valid() && ws.ok() &&
+      ::ftruncate(out_fd.get(), static_cast<off_t>(out_off)) != 0)
+    c_.output->error("rsync: [receiver] ftruncate failed on \"" + rel + "\": " + errno_text(errno) +
+                     "\n");
   uint8_t theirs[64], ours[64];
   CRSYNC_RETURN_IF_ERROR(c_.in->read_bytes(theirs, static_cast<size_t>(sum_len)));
   fsum.finish(ours);
@@ -172,27 +214,35 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t ifla
   if (!out_fd.valid() || !ws.ok()) {
     if (!ws.ok()) {
       c_.output->error("rsync: [receiver] " + std::string(ws.message()) + "\n");
-      ::unlinkat(parent.get(), tmp.c_str(), 0);
+      if (!inplace) ::unlinkat(parent.get(), tmp.c_str(), 0);
       return Status::Error(ExitCode::kFileIo, std::string(ws.message()));
     }
     return Status::Ok();
   }
   if (!ok) {
-    ::unlinkat(parent.get(), tmp.c_str(), 0);
+    // upstream: the failed file is discarded, or with --inplace or
+    // --partial kept (without its mtime) for the redo to work from.
+    const bool keep = inplace || c_.opts.partial;
+    if (keep)
+      keep_unfinished();
+    else
+      ::unlinkat(parent.get(), tmp.c_str(), 0);
+    const std::string kept = keep ? "retained" : "discarded";
     if (!redoing) {
       if (c_.opts.verbose > 0 || c_.opts.itemize)
-        c_.output->warning("WARNING: " + rel +
-                           " failed verification -- update discarded (will try again).\n");
+        c_.output->warning("WARNING: " + rel + " failed verification -- update " + kept +
+                           " (will try again).\n");
       redo_done_.insert(ndx);
       post({Event::kRedo, ndx});
     } else {
-      c_.output->error("ERROR: " + rel + " failed verification -- update discarded.\n");
+      c_.output->error("ERROR: " + rel + " failed verification -- update " + kept + ".\n");
       c_.output->note_xfer_error();
     }
     return Status::Ok();
   }
   set_attrs(parent.get(), base, e, out_fd.get(), true, true);
   out_fd = fs::Fd();
+  if (inplace) return Status::Ok();
   if (::renameat(parent.get(), tmp.c_str(), parent.get(), base.c_str()) != 0) {
     c_.output->error("rsync: [receiver] rename \"" + tmp + "\" -> \"" + rel +
                      "\": " + errno_text(errno) + "\n");
