@@ -45,7 +45,7 @@ class Emitter {
 }  // namespace
 
 MatchStats match_file(ByteSpan data, const Signature& sig, checksum::BlockSummer& summer,
-                      checksum::FileSum& file_sum, TokenSink& sink) {
+                      checksum::FileSum& file_sum, TokenSink& sink, const MatchOptions& opts) {
   MatchStats st;
   Emitter em(data, sig, file_sum, sink, st);
   const auto len = static_cast<int64_t>(data.size());
@@ -56,42 +56,116 @@ MatchStats match_file(ByteSpan data, const Signature& sig, checksum::BlockSummer
     return st;
   }
 
-  // Blocks by rolling sum; each chain in descending block index.
-  std::unordered_map<uint32_t, std::vector<int32_t>> table;
-  table.reserve(static_cast<size_t>(count) * 2);
-  for (int32_t i = count - 1; i >= 0; --i) table[sig.sum1[static_cast<size_t>(i)]].push_back(i);
+  // Blocks by rolling sum: `first` maps a sum to the head of a singly linked
+  // chain through `next`, each chain in descending block index (blocks are
+  // pushed on the front in ascending order). The in-place search unlinks
+  // blocks it can never use again.
+  std::unordered_map<uint32_t, int32_t> first;
+  first.reserve(static_cast<size_t>(count) * 2);
+  std::vector<int32_t> next(static_cast<size_t>(count));
+  for (int32_t i = 0; i < count; ++i) {
+    auto [it, fresh] = first.try_emplace(sig.sum1[static_cast<size_t>(i)], i);
+    next[static_cast<size_t>(i)] = fresh ? -1 : it->second;
+    it->second = i;
+  }
 
+  const bool in_place = opts.updating_basis_file;
+  // In-place only: blocks matched at their own offset (upstream's
+  // SUMFLG_SAME_OFFSET). The receiver skips over those instead of writing,
+  // so they keep their bytes and stay usable behind the current position.
+  std::vector<uint8_t> same_offset(in_place ? static_cast<size_t>(count) : 0);
   const int32_t blength = sig.head.blength;
   const int32_t last_len = sig.head.remainder ? sig.head.remainder : blength;
   const int64_t end = len + 1 - last_len;
   const auto s2len = static_cast<size_t>(sig.head.s2length);
+  const auto block_off = [&](int32_t i) { return static_cast<int64_t>(i) * blength; };
+  const auto strong_is = [&](const uint8_t* sum2, int32_t i) {
+    return std::memcmp(sum2, sig.strong(static_cast<size_t>(i)).data(), s2len) == 0;
+  };
+  // True when block i may be referenced from a match at `at`.
+  const auto usable_at = [&](int32_t i, int64_t at) {
+    return !in_place || block_off(i) >= at || same_offset[static_cast<size_t>(i)] != 0;
+  };
+  const auto w_at = [&](int64_t at) { return std::min<int64_t>(blength, len - at); };
+
+  // In-place only: the preference for a block at its own offset, which the
+  // receiver seeks over instead of writing. `i` is the block just found for
+  // the window at `at` (length w_at(at), rolling sum `s1`, strong sum
+  // `sum2`). If the window starts on a block boundary and the boundary's
+  // block matches as well, that block is taken. If the window is not on a
+  // boundary but has a zero rolling sum (a run of zero bytes, typically),
+  // covers a whole block and the next boundary's block matches it, the match
+  // moves forward to that boundary when the file's bytes there match the
+  // block too; the bytes skipped become literal data. On success the block is
+  // marked as kept at its own offset and becomes `want`, so the adjacency
+  // preference leaves it alone. Like upstream, the re-check at the boundary
+  // overwrites `s1` (and `sum2` once the rolling sums agree) even when it
+  // then fails, and the caller's adjacency test sees the new values.
+  const auto prefer_own_offset = [&](int32_t& i, int64_t& at, uint32_t& s1, uint8_t* sum2,
+                                     int32_t& want) {
+    const int64_t w = w_at(at);
+    const int64_t aligned_i = (at + blength - 1) / blength;
+    const int64_t aligned = aligned_i * blength;
+    if (aligned_i >= count) return;
+    if (at != aligned && !(s1 == 0 && w == blength && aligned + w <= len)) return;
+    const auto a = static_cast<int32_t>(aligned_i);
+    if (i != a) {
+      if (sig.sum1[static_cast<size_t>(a)] != s1 || sig.block_len(a) != w || !strong_is(sum2, a))
+        return;
+      i = a;
+    }
+    if (at != aligned) {
+      const ByteSpan there = data.subspan(static_cast<size_t>(aligned), static_cast<size_t>(w));
+      s1 = checksum::RollingSum::compute(there);
+      if (s1 != sig.sum1[static_cast<size_t>(i)]) return;
+      summer.sum2(there, sum2);
+      if (!strong_is(sum2, i)) return;
+      at = aligned;
+    }
+    same_offset[static_cast<size_t>(i)] = 1;
+    want = i;
+  };
+
   int32_t want_i = 0;
   uint8_t sum2[64];
 
   int64_t o = 0;
-  int64_t w = std::min<int64_t>(blength, len);
+  int64_t w = w_at(0);
   checksum::RollingSum roll(data.subspan(0, static_cast<size_t>(w)));
   do {
     bool have_sum2 = false;
-    const uint32_t s1 = roll.value();
-    auto it = table.find(s1);
+    uint32_t s1 = roll.value();
+    auto it = first.find(s1);
     int64_t next_o = o + 1;
     bool matched_here = false;
-    if (it != table.end()) {
-      for (int32_t c : it->second) {
+    if (it != first.end()) {
+      int32_t* link = &it->second;
+      for (int32_t c = *link; c >= 0; c = *link) {
+        if (!usable_at(c, o)) {
+          // Behind us and not kept at its own offset: overwritten or about to
+          // be, and o only grows. Drop it from the chain for good.
+          *link = next[static_cast<size_t>(c)];
+          continue;
+        }
+        link = &next[static_cast<size_t>(c)];
         if (sig.block_len(c) != w) continue;
         if (!have_sum2) {
           summer.sum2(data.subspan(static_cast<size_t>(o), static_cast<size_t>(w)), sum2);
           have_sum2 = true;
         }
-        if (std::memcmp(sum2, sig.strong(static_cast<size_t>(c)).data(), s2len) != 0) continue;
+        if (!strong_is(sum2, c)) continue;
         int32_t i = c;
-        if (i != want_i && want_i < count && sig.sum1[static_cast<size_t>(want_i)] == s1 &&
-            std::memcmp(sig.strong(static_cast<size_t>(want_i)).data(), sum2, s2len) == 0)
+        int64_t at = o;
+        if (in_place) prefer_own_offset(i, at, s1, sum2, want_i);
+        // The block after the previous match wins when it matches too (no
+        // length check, as upstream). s1 and sum2 may have been replaced
+        // above.
+        if (i != want_i && want_i < count && usable_at(want_i, at) &&
+            sig.sum1[static_cast<size_t>(want_i)] == s1 && strong_is(sum2, want_i))
           i = want_i;
         want_i = i + 1;
-        em.matched(o, i);
-        next_o = o + sig.block_len(i);
+        em.matched(at, i);
+        next_o = at + sig.block_len(i);
         matched_here = true;
         break;
       }
@@ -105,7 +179,7 @@ MatchStats match_file(ByteSpan data, const Signature& sig, checksum::BlockSummer
     if (next_o >= end) break;
     if (matched_here) {
       o = next_o;
-      w = std::min<int64_t>(blength, len - o);
+      w = w_at(o);
       roll.reset(data.subspan(static_cast<size_t>(o), static_cast<size_t>(w)));
     } else {
       const int64_t in = o + w;  // the byte entering the window, if any
@@ -120,6 +194,13 @@ MatchStats match_file(ByteSpan data, const Signature& sig, checksum::BlockSummer
   } while (o < end);
   em.matched(len, -1);
   return st;
+}
+
+bool sender_updates_basis_file(int protocol, bool inplace, bool inplace_partial,
+                               uint8_t fnamecmp_type, bool making_backups) {
+  if (inplace_partial && fnamecmp_type == wire::kFnamecmpPartialDir) return true;
+  if (!inplace) return false;
+  return protocol >= 29 ? fnamecmp_type == wire::kFnamecmpFname : !making_backups;
 }
 
 }  // namespace crsync::delta

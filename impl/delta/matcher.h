@@ -5,6 +5,12 @@
 // equal rolling sums are tried from the highest block index down, the block
 // after the previous match is preferred, literal data is flushed in 32 KiB
 // pieces, and the whole-file checksum covers every byte of the file.
+//
+// With MatchOptions::updating_basis_file (the receiver writes the new file
+// over its basis, --inplace) the search takes upstream's in-place path: a
+// block is never referenced once the receiver may have overwritten it, and a
+// block found at its own offset is preferred, so the receiver can skip it
+// (docs/protocol/notes/delta-transfer.md §2.7).
 #pragma once
 
 #include <cstdint>
@@ -38,10 +44,31 @@ struct MatchStats {
   int64_t matched = 0;
 };
 
+struct MatchOptions {
+  // Upstream's updating_basis_file: the receiver rewrites the basis in place
+  // (see sender_updates_basis_file). Then a block is only referenced while
+  // the receiver still holds its original bytes: its offset is at or after
+  // the current position in the new file, or it was already matched at its
+  // own offset (the receiver skipped over it, so it is unchanged).
+  bool updating_basis_file = false;
+};
+
 // Matches `data` (the whole new file) against `sig` and feeds every byte to
 // `file_sum` in file order. With sig.head.count == 0 the whole file is sent
 // as literal data.
 MatchStats match_file(ByteSpan data, const Signature& sig, checksum::BlockSummer& summer,
-                      checksum::FileSum& file_sum, TokenSink& sink);
+                      checksum::FileSum& file_sum, TokenSink& sink,
+                      const MatchOptions& opts = MatchOptions{});
+
+// Upstream sender.c's per-file choice of updating_basis_file. The file is
+// rewritten in place when the partial-dir file is the basis and the peers
+// negotiated CF_INPLACE_PARTIAL_DIR (`inplace_partial`), or with --inplace
+// (also implied by --append) when the basis is the destination file itself
+// (protocol >= 29: basis type FNAMECMP_FNAME; below 29, which has no basis
+// type on the wire, whenever no backups are being made — upstream's
+// make_backups <= 0, so this is also true in the redo pass, where backups
+// are switched off).
+bool sender_updates_basis_file(int protocol, bool inplace, bool inplace_partial,
+                               uint8_t fnamecmp_type, bool making_backups);
 
 }  // namespace crsync::delta

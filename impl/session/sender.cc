@@ -451,14 +451,20 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
 
   checksum::BlockSummer summer(c_.neg.xfer_sum, c_.neg.seed, c_.neg.proper_seed_order);
   checksum::FileSum fsum(c_.neg.xfer_sum, c_.neg.seed);
+  // --inplace: the receiver writes over its basis, so blocks behind the
+  // write position must not be referenced. crsync never negotiates
+  // CF_INPLACE_PARTIAL_DIR (it has no --partial-dir yet).
+  delta::MatchOptions mo;
+  mo.updating_basis_file = delta::sender_updates_basis_file(proto, c_.opts.inplace, false, type,
+                                                            c_.opts.backup && !redo);
   delta::MatchStats ms2;
   if (compressor_) {
     delta::CompressedTokenSink sink(*compressor_, [&](ByteSpan b) { return c_.out->write(b); });
-    ms2 = delta::match_file(mf.span(), sig, summer, fsum, sink);
+    ms2 = delta::match_file(mf.span(), sig, summer, fsum, sink, mo);
     CRSYNC_RETURN_IF_ERROR(sink.finish());
   } else {
     PlainTokenWriter tw(*c_.out);
-    ms2 = delta::match_file(mf.span(), sig, summer, fsum, tw);
+    ms2 = delta::match_file(mf.span(), sig, summer, fsum, tw, mo);
     CRSYNC_RETURN_IF_ERROR(tw.flush());
   }
   c_.stats.literal_data += ms2.literal;
