@@ -183,3 +183,18 @@ def inc_push_session(crsync, dest, sender_stream, cwd=None, wait=1.0):
     time.sleep(wait)
     rc, err = srv.finish()
     return rc, err, bytes(srv.out)
+
+
+def pull_session(crsync, src_dir, requests, cwd=None, wait=1.0):
+    """Acts as a protocol-29 client receiver pulling from `crsync --server
+    --sender -lptr . src_dir/`: sends the version and an empty filter list,
+    waits for the file list, then sends `requests` raw (what a generator
+    would send). Returns (rc, stderr, out)."""
+    import time
+    srv = ServerProcess(crsync, ["--sender", "-lptr", ".", str(src_dir) + "/"], cwd or os.getcwd())
+    srv.send(i32(PROTOCOL) + i32(0))
+    time.sleep(wait)
+    srv.send(requests)
+    time.sleep(wait)
+    rc, err = srv.finish()
+    return rc, err, bytes(srv.out)

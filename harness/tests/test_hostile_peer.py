@@ -224,3 +224,50 @@ def test_inc_sub_list_after_flist_eof(crsync, arena):
     assert rc == 2, err
     assert "sub-flist" in err
     untouched(tmp, dest, outside)
+
+
+# ---- a hostile generator: crsync as the sending server ----
+
+@pytest.fixture()
+def source(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "f").write_bytes(b"0123456789" * 100)
+    return src
+
+
+def sum_head(count, blength, s2length, remainder):
+    return peer.i32(count) + peer.i32(blength) + peer.i32(s2length) + peer.i32(remainder)
+
+
+# ndx 1 is "f" ("." sorts first); iflags ITEM_TRANSFER.
+REQUEST_F = peer.i32(1) + peer.i16(0x8000)
+
+
+@pytest.mark.parametrize("head,message", [
+    (sum_head(1, 700, 17, 0), "Invalid checksum length 17"),     # s2length beyond md5's 16
+    (sum_head(1, 700, -1, 0), "Invalid checksum length -1"),
+    (sum_head(1 << 30, 700, 16, 0), "Invalid checksum count"),  # ~20 GiB of sums
+    (sum_head(-5, 700, 16, 0), "Invalid checksum count -5"),
+    (sum_head(2, 1 << 30, 16, 0), "Invalid block length"),
+    (sum_head(2, 700, 16, 900), "remainder"),                   # remainder > block length
+], ids=["s2length-over-digest", "s2length-negative", "count-huge", "count-negative",
+        "blength-huge", "remainder-over-blength"])
+def test_bad_sum_head_from_generator(crsync, source, tmp_path, head, message):
+    rc, err, _ = peer.pull_session(crsync, source, REQUEST_F + head, cwd=str(tmp_path))
+    assert rc == 2, err
+    assert message in err, err
+    # The sender's source tree is untouched.
+    assert sorted(os.listdir(source)) == ["f"]
+
+
+def test_request_for_out_of_range_index(crsync, source, tmp_path):
+    rc, err, _ = peer.pull_session(crsync, source, peer.i32(99) + peer.i16(0x8000), cwd=str(tmp_path))
+    assert rc == 2, err
+    assert "Invalid file index: 99" in err
+
+
+def test_transfer_request_for_a_directory(crsync, source, tmp_path):
+    rc, err, _ = peer.pull_session(crsync, source, peer.i32(0) + peer.i16(0x8000), cwd=str(tmp_path))
+    assert rc == 2, err
+    assert "non-regular file" in err
