@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,7 +69,49 @@ SCENARIOS = {
     "compress-zstd": (["-ai", "--no-whole-file", "--compress-choice=zstd"], "basis", 30),
     "compress-lz4": (["-ai", "--no-whole-file", "--compress-choice=lz4"], "basis", 30),
     "compress-fresh-stats": (["-az", "--stats"], "empty", 28),
+    # -R: names keep their path (implied dirs first); "/./" marks where the
+    # sent path starts, and a leading "./" after it sends the root "." too.
+    "relative": (["-aiR"], "empty", 28),
+    # Below 30 upstream's own receiver refuses the list without implied
+    # dirs ("ABORTING due to invalid path from sender").
+    "relative-no-implied": (["-aiR", "--no-implied-dirs"], "empty", 30),
+    # --files-from: implies -R and -d, drops -a's -r. A pulling client sends
+    # the list to the server sender.
+    "files-from": (["-ai", "--files-from={list}"], "empty", 28),
+    "files-from-0": (["-ai", "-0", "--files-from={list}"], "empty", 28),
+    "files-from-r": (["-ai", "-r", "--files-from={list}"], "empty", 28),
+    "files-from-v": (["-av", "--files-from={list}"], "empty", 28),
+    # -R names whose implied dirs repeat (the sender remembers only the last
+    # implied path) and a name given twice: the receiver drops duplicates.
+    "relative-dups": (["-aiR"], "empty", 28),
 }
+
+# Scenarios whose sources are not "{fixtures}/src/": the arguments, relative
+# to the fixtures directory, where such a transfer runs (so that -R names
+# do not carry the temporary directory's path).
+SOURCES = {
+    "relative": ["src/deep/a", "src/small.txt", "src/./many/d01", "src/././empty-dir",
+                 "src/./text/"],
+}
+SOURCES["relative-no-implied"] = SOURCES["relative"]
+SOURCES["relative-dups"] = ["src/deep/a/b", "src/many/d01", "src/deep/a/b/c/d", "src/small.txt",
+                            "src/small.txt"]
+
+# Scenarios in which the receiver creates directories it was not sent
+# (--no-implied-dirs): they get the time of the transfer, so an mtime after
+# the transfer started is compared only as "during the transfer".
+CREATED_NOW = {"relative-no-implied"}
+
+# The --files-from list each scenario writes ("{list}" in its options).
+# No comment lines: a local reader skips them but a pulling client sends
+# them on, and the sender then fails to find them, in upstream as here.
+FILES_FROM = {
+    "files-from": b"small.txt\ndeep/a/b\n\nmany/d01/\ntext/./lines.txt\n/exec.sh\r\nlink-rel\n"
+                  b"dir with space\nempty-dir",
+    "files-from-0": b"small.txt\0deep/a\0\0many/d02/\0dir with space/\0text/./\0bin/../exec.sh\0",
+    "files-from-r": b"deep/a/b\nmany/d03\nsmall.txt\n",
+}
+FILES_FROM["files-from-v"] = FILES_FROM["files-from"]
 
 _TIMING = re.compile(r"^(File list (generation|transfer) time|File list size|Total bytes (sent|received)|sent .* bytes/sec|total size is .*speedup is).*$", re.M)
 
@@ -93,6 +136,11 @@ def run_cell(cell, fixtures, work, crsync, peers):
     lsh.write_text(LSH)
     lsh.chmod(0o755)
     opts, dest_start = SCENARIOS[cell.scenario][:2]
+    if cell.scenario in FILES_FROM:
+        listing = work / "files-from.list"
+        listing.write_bytes(FILES_FROM[cell.scenario])
+        opts = [o.replace("{list}", str(listing)) for o in opts]
+    sources = SOURCES.get(cell.scenario)
     upstream = str(peers[cell.peer])
     results = []
     for which in ("ours", "reference"):
@@ -102,7 +150,7 @@ def run_cell(cell, fixtures, work, crsync, peers):
         dst.mkdir()
         if dest_start == "basis":
             subprocess.run(["cp", "-a", f"{fixtures}/basis/.", str(dst)], check=True)
-        src = f"{fixtures}/src/"
+        srcs = sources or [f"{fixtures}/src/"]
         proto = [f"--protocol={cell.protocol}"]
         if which == "reference":
             client, server = upstream, upstream
@@ -113,11 +161,18 @@ def run_cell(cell, fixtures, work, crsync, peers):
         # The protocol is forced on the upstream side of each pair.
         argv = [client, *opts, *proto, "-e", lsh, f"--rsync-path={server}"]
         if cell.direction == "push":
-            argv += [src, f"localhost:{dst}/"]
+            argv += [*srcs, f"localhost:{dst}/"]
         else:
-            argv += [f"localhost:{src}", f"{dst}/"]
-        rc, out, err = _run(argv, work)
-        results.append(Outcome(rc, out, err, tree.snapshot(dst)))
+            argv += [f"localhost:{s}" for s in srcs] + [f"{dst}/"]
+        started_ns = time.time_ns()
+        # The remote shell runs the server in the same directory.
+        rc, out, err = _run(argv, fixtures if sources else work)
+        snap = tree.snapshot(dst)
+        if cell.scenario in CREATED_NOW:
+            for entry in snap.values():
+                if entry["mtime_ns"] >= started_ns:
+                    entry["mtime_ns"] = "during the transfer"
+        results.append(Outcome(rc, out, err, snap))
     return results[0], results[1]
 
 

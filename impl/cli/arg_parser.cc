@@ -1,9 +1,13 @@
 #include "cli/arg_parser.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <map>
+
+#include "cli/client.h"
 
 namespace crsync::cli {
 namespace {
@@ -95,9 +99,14 @@ const std::vector<OptDef>& table() {
          Options& o = p.opts;
          o.recursive = o.preserve_links = o.preserve_perms = o.preserve_mtimes = true;
          o.preserve_gid = o.preserve_uid = o.preserve_devices = o.preserve_specials = true;
+         if (p.recurse_level != 2) p.recurse_level = 1;
          return Status::Ok(); }},
-      {"recursive", 'r', Arg::kNone, FLAG(recursive), true, NEG(recursive)},
-      {"dirs", 'd', Arg::kNone, FLAG(dirs), true, NEG(dirs)},
+      {"recursive", 'r', Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         p.opts.recursive = true; p.recurse_level = 2; return Status::Ok(); }, true,
+       [](ParsedArgs& p) { p.opts.recursive = false; p.recurse_level = 0; }},
+      {"dirs", 'd', Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         p.opts.dirs = true; p.xfer_dirs = 2; return Status::Ok(); }, true,
+       [](ParsedArgs& p) { p.opts.dirs = false; p.xfer_dirs = 0; }},
       {"links", 'l', Arg::kNone, FLAG(preserve_links), true, NEG(preserve_links)},
       {"copy-links", 'L', Arg::kNone, FLAG(copy_links), true, NEG(copy_links)},
       {"copy-dirlinks", 'k', Arg::kNone, FLAG(copy_dirlinks), true, NEG(copy_dirlinks)},
@@ -155,7 +164,7 @@ const std::vector<OptDef>& table() {
          long long n = 0;
          if (!parse_int(v, &n)) return bad("--checksum-seed=" + v + " is invalid");
          p.opts.checksum_seed = static_cast<int32_t>(n); return Status::Ok(); }},
-      {"inplace", 0, Arg::kNone, UNSUPPORTED("--inplace")},
+      {"inplace", 0, Arg::kNone, FLAG(inplace), true, NEG(inplace)},
       {"append", 0, Arg::kNone, UNSUPPORTED("--append")},
       {"append-verify", 0, Arg::kNone, UNSUPPORTED("--append-verify")},
       {"partial", 0, Arg::kNone, FLAG(partial), true, NEG(partial)},
@@ -198,10 +207,14 @@ const std::vector<OptDef>& table() {
          return read_rule_file(p, v, "- "); }},
       {"include-from", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
          return read_rule_file(p, v, "+ "); }},
-      {"files-from", 0, Arg::kRequired, UNSUPPORTED("--files-from")},
+      {"files-from", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         p.opts.files_from = v; return Status::Ok(); }},
       {"from0", '0', Arg::kNone, FLAG(from0), true, NEG(from0)},
-      {"relative", 'R', Arg::kNone, UNSUPPORTED("--relative")},
+      {"relative", 'R', Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         p.opts.relative = true; p.relative_paths = 1; return Status::Ok(); }, true,
+       [](ParsedArgs& p) { p.opts.relative = false; p.relative_paths = 0; }},
       {"implied-dirs", 0, Arg::kNone, FLAG(implied_dirs), true, NEG(implied_dirs)},
+      {"i-d", 0, Arg::kNone, FLAG(implied_dirs), true, NEG(implied_dirs)},
       {"itemize-changes", 'i', Arg::kNone, FLAG(itemize), true, NEG(itemize)},
       {"out-format", 0, Arg::kRequired, UNSUPPORTED("--out-format")},
       {"log-format", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
@@ -257,6 +270,39 @@ const OptDef* find_short(char c) {
   return nullptr;
 }
 
+// Upstream's after-parsing rules for --files-from and -R (options.c):
+// --files-from turns off the recursion that came with -a (an explicit -r
+// stays), implies -R unless --no-R was given, and its file must open; the
+// implied-dirs setting means nothing without -R. (--files-from also implies
+// -d; that is applied where the file list is built, so that the server
+// argument "d" stays reserved for an explicit -d.)
+Status apply_implications(ParsedArgs* p) {
+  session::Options& o = p->opts;
+  const bool ff = !o.files_from.empty();
+  if (ff && p->recurse_level == 1) {
+    o.recursive = false;
+    p->recurse_level = 0;
+  }
+  o.relative = p->relative_paths < 0 ? ff : p->relative_paths == 1;
+  if (!o.relative) o.implied_dirs = false;
+  if (!ff) return Status::Ok();
+  if (p->args.size() > 2 || (!o.am_server && p->args.size() == 1))
+    return bad("--files-from takes exactly one source argument and a destination");
+  if (o.files_from == "-") return Status::Ok();  // stdin (a client) or the socket (a server)
+  const std::string& f = o.files_from;
+  const HostSpec h = parse_host_spec(f);
+  if (h.remote) {
+    // host:path, or :path for the transfer's host: the remote side reads it.
+    if (o.am_server) return bad("The --files-from sent to the server cannot specify a host.");
+    if (h.path == "-") return bad("Invalid --files-from remote filename");
+    return Status::Ok();
+  }
+  std::FILE* fp = std::fopen(f.c_str(), "rb");
+  if (!fp) return bad("failed to open files-from file " + f + ": " + std::strerror(errno));
+  std::fclose(fp);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status parse_args(const std::vector<std::string>& argv, ParsedArgs* out) {
@@ -293,6 +339,16 @@ Status parse_args(const std::vector<std::string>& argv, ParsedArgs* out) {
           out->opts.preserve_devices = out->opts.preserve_specials = false;
           continue;
         }
+        // Upstream also spells some negations with the short letter
+        // ("--no-r", "--no-R", "--no-d", ...).
+        static const std::string kShortNegations = "vhrdpXtUOJoglHRxSWcz";
+        if (name.size() == 4 && kShortNegations.find(name[3]) != std::string::npos && !has_value) {
+          const OptDef* s = find_short(name[3]);
+          if (s && s->negatable && s->negate) {
+            s->negate(*out);
+            continue;
+          }
+        }
       }
       if (!d) return bad(a + ": unknown option");
       if (d->arg == Arg::kRequired && !has_value) {
@@ -324,7 +380,7 @@ Status parse_args(const std::vector<std::string>& argv, ParsedArgs* out) {
   if (out->opts.am_server && !out->opts.compress_choice.empty() &&
       out->opts.compress_choice == "zlib")
     out->opts.compress = true;
-  return Status::Ok();
+  return apply_implications(out);
 }
 
 }  // namespace crsync::cli

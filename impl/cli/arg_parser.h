@@ -20,6 +20,11 @@ struct ParsedArgs {
   bool show_help = false;
   bool daemon = false;                   // --daemon
   std::vector<std::string> unsupported;  // options crsync parses but cannot honour yet
+  // How -r, -d and -R were given, for upstream's --files-from rules: -a's
+  // recursion yields to --files-from, an explicit -r does not.
+  int recurse_level = 0;    // 2: -r, 1: only through -a, 0: off
+  int xfer_dirs = -1;       // 2: -d, 0: --no-d, -1: neither
+  int relative_paths = -1;  // 1: -R, 0: --no-R, -1: neither (--files-from implies -R)
 };
 
 Status parse_args(const std::vector<std::string>& argv, ParsedArgs* out);

@@ -165,8 +165,17 @@ int run_client_command(const session::Options& o, const std::vector<std::string>
     std::fputs(error_line(4, "client").c_str(), stderr);
     return 4;
   }
+  // A remote --files-from (host:FILE or :FILE) is read by the server, so
+  // it must name the transfer's host.
+  const HostSpec list =
+      o.files_from.empty() || o.files_from == "-" ? HostSpec{} : parse_host_spec(o.files_from);
+  auto list_host_ok = [&](const HostSpec& transfer) {
+    return !list.remote || list.host.empty() || list.host == transfer.host;
+  };
   if (first.remote) {
     if (last.remote) return usage_error("The source and destination cannot both be remote.");
+    if (!list_host_ok(first))
+      return usage_error("--files-from hostname is not the same as the transfer hostname");
     std::vector<std::string> remote_paths;
     for (size_t i = 0; i + 1 < args.size(); ++i) {
       const HostSpec h = parse_host_spec(args[i]);
@@ -179,7 +188,12 @@ int run_client_command(const session::Options& o, const std::vector<std::string>
   for (size_t i = 0; i + 1 < args.size(); ++i)
     if (parse_host_spec(args[i]).remote) return usage_error("Unexpected remote arg: " + args[i]);
   std::vector<std::string> sources(args.begin(), args.end() - 1);
-  if (last.remote) return run_remote_shell(o, last, true, sources, std::string(), {last.path});
+  if (last.remote) {
+    if (!list_host_ok(last))
+      return usage_error("--files-from hostname is not the same as the transfer hostname");
+    return run_remote_shell(o, last, true, sources, std::string(), {last.path});
+  }
+  if (list.remote) return usage_error("--files-from cannot be remote when the transfer is local");
   return run_local(o, sources, args.back());
 }
 

@@ -2,7 +2,24 @@
 
 #include <cstring>
 
+#include "cli/client.h"
+
 namespace crsync::cli {
+namespace {
+
+// An option value in its own argument ("--files-from" "VALUE"): the remote
+// shell must not expand anything in it, wildcards included.
+std::string safe_option_value(const std::string& v) {
+  static const char kSpecial[] = "*?[]!#$&;|<>(){}\"'` \t\\";
+  std::string out;
+  for (const char c : v) {
+    if (c != '\0' && std::strchr(kSpecial, c)) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<std::string> server_options(const session::Options& o, bool client_is_sender,
                                         int protocol, const std::string& caps) {
@@ -16,7 +33,11 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
   if (o.update_only) w += 'u';
   if (o.dry_run) w += 'n';
   if (o.preserve_links) w += 'l';
-  if (o.dirs && !o.recursive) w += 'd';
+  // -d as given; also upstream's implied one (--files-from) when a pushing
+  // client deletes, so that the receiver deletes in the listed dirs.
+  const bool dirs = o.dirs || !o.files_from.empty();
+  const bool dirs_delete = dirs && !o.recursive && o.deleting() && client_is_sender;
+  if ((o.dirs && !o.recursive) || dirs_delete) w += 'd';
   if (client_is_sender) {
     if (o.keep_dirlinks) w += 'K';
     if (o.omit_dir_times) w += 'O';
@@ -45,6 +66,8 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
   if (o.compress && (o.compress_choice.empty() || o.compress_choice == "zlib")) w += 'z';
   if (protocol >= 30) w += "e" + caps;
   if (w.size() > 1) argv.push_back(w);
+
+  if (dirs_delete) argv.push_back("--no-r");
 
   if (o.compress && o.compress_level != session::Options::kLevelNotGiven)
     argv.push_back("--compress-level=" + std::to_string(o.compress_level));
@@ -89,8 +112,27 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
   if (client_is_sender) {
     if (o.ignore_existing) argv.push_back("--ignore-existing");
     if (o.existing_only) argv.push_back("--existing");
-    if (o.mkpath) argv.push_back("--mkpath");
   }
+  if (o.inplace) argv.push_back("--inplace");
+  if (!o.files_from.empty()) {
+    const HostSpec h = parse_host_spec(o.files_from);
+    if (h.remote) {
+      // The server reads its own file.
+      argv.push_back("--files-from");
+      argv.push_back(safe_option_value(h.path));
+      if (o.from0) argv.push_back("--from0");
+    } else if (!client_is_sender) {
+      // The server sends and reads the names from the connection, where a
+      // client always writes them NUL-terminated.
+      argv.push_back("--files-from=-");
+      argv.push_back("--from0");
+    }
+    if ((h.remote || !client_is_sender) && !o.relative) argv.push_back("--no-relative");
+  }
+  // A sender below 30 does not flag implied dirs; a receiver must be told.
+  if (o.relative && !o.implied_dirs && (!client_is_sender || protocol >= 30))
+    argv.push_back("--no-implied-dirs");
+  if (client_is_sender && o.mkpath) argv.push_back("--mkpath");
   return argv;
 }
 

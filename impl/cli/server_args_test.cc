@@ -1,6 +1,9 @@
 #include "cli/server_args.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include "cli/arg_parser.h"
 
@@ -34,6 +37,46 @@ TEST(ServerArgsTest, MatchesUpstreamOrder) {
   EXPECT_EQ(argv_for({"-a"}, true, 29), (std::vector<std::string>{"--server", "-logDtpr"}));
   EXPECT_EQ(argv_for({"-a", "--stats"}, true),
             (std::vector<std::string>{"--server", "-logDtpre.LsfxCIvu", "--stats"}));
+}
+
+// -R, --no-implied-dirs and --files-from, as upstream clients send them
+// (options-argv.md §1.9).
+TEST(ServerArgsTest, RelativeAndFilesFrom) {
+  char tmpl[] = "/tmp/crsync-list-XXXXXX";
+  const int fd = ::mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  const std::string ff = std::string("--files-from=") + tmpl;
+  using V = std::vector<std::string>;
+  EXPECT_EQ(argv_for({"-a", ff, "src/", "h:dst"}, true), (V{"--server", "-logDtpRe.LsfxCIvu"}));
+  EXPECT_EQ(argv_for({"-a", "-r", ff, "src/", "h:dst"}, true),
+            (V{"--server", "-logDtprRe.LsfxCIvu"}));
+  EXPECT_EQ(argv_for({"-a", ff, "h:src/", "dst"}, false),
+            (V{"--server", "--sender", "-logDtpRe.LsfxCIvu", "--files-from=-", "--from0"}));
+  EXPECT_EQ(argv_for({"-a", ff, "--no-R", "h:src/", "dst"}, false),
+            (V{"--server", "--sender", "-logDtpe.LsfxCIvu", "--files-from=-", "--from0",
+               "--no-relative"}));
+  EXPECT_EQ(argv_for({"-a", "--files-from=host:/rlist", "-0", "src/", "host:dst"}, true),
+            (V{"--server", "-logDtpRe.LsfxCIvu", "--files-from", "/rlist", "--from0"}));
+  EXPECT_EQ(argv_for({"-a", "--files-from=:/r list*", "--no-R", "host:src/", "dst"}, false),
+            (V{"--server", "--sender", "-logDtpe.LsfxCIvu", "--files-from", "/r\\ list\\*",
+               "--no-relative"}));
+  // --files-from with --delete on a push: the implied -d goes as "d" with --no-r.
+  EXPECT_EQ(argv_for({"-a", ff, "--delete", "src/", "h:dst"}, true),
+            (V{"--server", "-ldogDtpRe.LsfxCIvu", "--no-r", "--delete"}));
+  ::unlink(tmpl);
+  EXPECT_EQ(argv_for({"-d", "--delete", "src/", "h:dst"}, true),
+            (V{"--server", "-de.LsfxCIvu", "--no-r", "--delete"}));
+  // --no-implied-dirs: a pushing client sends it only from protocol 30.
+  EXPECT_EQ(argv_for({"-aR", "--no-implied-dirs", "a", "h:dst"}, true),
+            (V{"--server", "-logDtprRe.LsfxCIvu", "--no-implied-dirs"}));
+  EXPECT_EQ(argv_for({"-aR", "--no-implied-dirs", "a", "h:dst"}, true, 29),
+            (V{"--server", "-logDtprR"}));
+  EXPECT_EQ(argv_for({"-aR", "--no-implied-dirs", "h:a", "dst"}, false, 29),
+            (V{"--server", "--sender", "-logDtprR", "--no-implied-dirs"}));
+  // Without -R it means nothing and is not sent.
+  EXPECT_EQ(argv_for({"-a", "--no-implied-dirs", "a", "h:dst"}, true),
+            (V{"--server", "-logDtpre.LsfxCIvu"}));
 }
 
 TEST(ServerArgsTest, PathEscaping) {

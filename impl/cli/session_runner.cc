@@ -1,7 +1,11 @@
 #include "cli/session_runner.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <thread>
 
+#include "cli/client.h"
 #include "flist/source_walker.h"
 #include "session/context.h"
 #include "session/handshake.h"
@@ -20,8 +24,10 @@ flist::WalkOptions walk_options(const session::Options& o, int protocol,
   flist::WalkOptions w;
   w.rules = rules && !rules->empty() ? rules : nullptr;
   w.recursive = o.recursive;
-  w.dirs = o.dirs;
+  // --files-from implies -d (upstream sets xfer_dirs unless -d/--no-d).
+  w.dirs = o.dirs || !o.files_from.empty();
   w.relative = o.relative;
+  w.implied_dirs = o.implied_dirs;
   w.copy_links = o.copy_links;
   w.copy_dirlinks = o.copy_dirlinks;
   w.preserve_links = o.preserve_links;
@@ -86,6 +92,117 @@ session::MuxIn::MessageHandler message_handler(Context& c, int32_t* peer_io_erro
     }
   };
 }
+
+// ---- --files-from ----
+//
+// The side that sends reads the list: from its own file, or from the
+// connection when the file is on the other side (a client pulling with a
+// local list forwards it; a server given "--files-from FILE" by a pushing
+// client forwards its own). On the connection the names are NUL-terminated
+// and an empty name ends the list; below protocol 31 that data travels
+// outside the multiplexing even where the stream is otherwise multiplexed.
+
+// True when the list file is on this machine: a sender reads it, a
+// receiver forwards it. A server's "-" is the connection; a client's
+// "host:FILE" is the server's file.
+bool list_file_is_here(const session::Options& o) {
+  if (o.files_from.empty()) return false;
+  return o.am_server ? o.files_from != "-" : !parse_host_spec(o.files_from).remote;
+}
+
+Status read_list_file(const std::string& path, std::string* text) {
+  std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+  if (!f)
+    return Status::Error(ExitCode::kSyntax,
+                         "failed to open files-from file " + path + ": " + std::strerror(errno));
+  char buf[64 * 1024];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text->append(buf, n);
+  const bool failed = std::ferror(f);
+  const int e = errno;
+  if (f != stdin) std::fclose(f);
+  if (failed)
+    return Status::Error(ExitCode::kFileIo,
+                         "read error on files-from file " + path + ": " + std::strerror(e));
+  return Status::Ok();
+}
+
+Status read_list_from_peer(Context& c, std::vector<std::string>* names) {
+  const bool unframed = c.protocol() < 31 && c.in->multiplexed();
+  if (unframed) c.in->set_multiplexed(false);
+  flist::FilesFromReader r;
+  Status s;
+  while (!r.done()) {
+    uint8_t b = 0;
+    s = c.in->read_byte(&b);
+    if (!s.ok()) break;
+    const char ch = static_cast<char>(b);
+    r.feed(std::string_view(&ch, 1));
+  }
+  if (unframed) c.in->set_multiplexed(true);
+  *names = r.names();
+  return s;
+}
+
+// The names the sender walks, wherever they come from.
+Status files_from_names(Context& c, std::vector<std::string>* names) {
+  if (!list_file_is_here(c.opts)) return read_list_from_peer(c, names);
+  std::string text;
+  CRSYNC_RETURN_IF_ERROR(read_list_file(c.opts.files_from, &text));
+  *names = flist::split_files_from(text, c.opts.from0);
+  return Status::Ok();
+}
+
+// Builds the sender's list: the arguments, or (--files-from) the listed
+// names relative to the one source argument.
+Status walk(Context& c, const std::vector<std::string>& sources, flist::WalkResult* wr) {
+  if (c.opts.files_from.empty()) return flist::walk_sources(sources, walk_options(c), wr);
+  std::vector<std::string> names;
+  CRSYNC_RETURN_IF_ERROR(files_from_names(c, &names));
+  return flist::walk_files_from(sources.empty() ? std::string() : sources.front(), names,
+                                walk_options(c), wr);
+}
+
+// Writes the receiver's list to the sender while the file list comes in:
+// upstream interleaves the two in its I/O loop; a thread does it here, so
+// that a long list cannot fill both pipes.
+class ListForwarder {
+ public:
+  ListForwarder() = default;
+  ListForwarder(const ListForwarder&) = delete;
+  ListForwarder& operator=(const ListForwarder&) = delete;
+  ~ListForwarder() { (void)finish(); }
+
+  Status start(Context& c, transport::ByteChannel& ch) {
+    std::string text;
+    CRSYNC_RETURN_IF_ERROR(read_list_file(c.opts.files_from, &text));
+    std::string data = flist::files_from_wire_form(text, c.opts.from0);
+    if (c.protocol() < 31 && c.out->multiplexed()) {
+      // Unframed: straight onto the channel, once what is queued is out.
+      // Nothing else is written until the sender has read the whole list.
+      CRSYNC_RETURN_IF_ERROR(c.out->flush());
+      thread_ = std::thread([this, &ch, data = std::move(data)] {
+        status_ =
+            ch.write_all(ByteSpan(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+      });
+    } else {
+      session::MuxOut* out = c.out;
+      thread_ = std::thread([this, out, data = std::move(data)] {
+        status_ = out->write(ByteSpan(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+        if (status_.ok()) status_ = out->flush();
+      });
+    }
+    return Status::Ok();
+  }
+  Status finish() {
+    if (thread_.joinable()) thread_.join();
+    return status_;
+  }
+
+ private:
+  std::thread thread_;
+  Status status_;
+};
 
 int exit_code_for(const Context& c, int32_t io_error) {
   if (c.output->had_xfer_error() || (io_error & static_cast<int32_t>(wire::kIoerrGeneral)))
@@ -188,14 +305,14 @@ SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, 
   if (s.ok()) {
     if (push) {
       flist::WalkResult wr;
-      s = flist::walk_sources(sources, walk_options(c), &wr);
+      s = walk(c, sources, &wr);
       for (const auto& e : wr.errors) output.error("rsync: [sender] " + e + "\n");
       for (const auto& i : wr.infos) output.info(i + "\n");
       io_error = wr.io_error;
       if (s.ok()) {
         if (o.verbose > 0 && !o.quiet && c.neg.inc_recurse)
           output.info("sending incremental file list\n");
-        else if (o.verbose > 0 && !o.quiet && (o.recursive || o.dirs))
+        else if (o.verbose > 0 && !o.quiet && (o.recursive || o.dirs || !o.files_from.empty()))
           output.info("building file list ... done\n");
         session::Sender snd(c, std::move(wr.entries), wr.io_error, walk_options(c));
         s = snd.run();
@@ -205,11 +322,17 @@ SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, 
     } else {
       if (o.verbose > 0 && !o.quiet && c.neg.inc_recurse)
         output.info("receiving incremental file list\n");
-      else if (o.verbose > 0 && !o.quiet && (o.recursive || o.dirs))
+      else if (o.verbose > 0 && !o.quiet && (o.recursive || o.dirs || !o.files_from.empty()))
         output.info("receiving file list ... done\n");
-      session::ReceivingSide rs(c, dest);
-      s = rs.run();
-      io_error |= rs.io_error();
+      ListForwarder fwd;
+      if (!local && list_file_is_here(o)) s = fwd.start(c, ch);
+      if (s.ok()) {
+        session::ReceivingSide rs(c, dest);
+        s = rs.run();
+        io_error |= rs.io_error();
+      }
+      const Status fs = fwd.finish();
+      if (s.ok()) s = fs;
     }
   }
   if (!s.ok()) {
@@ -279,7 +402,7 @@ SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,
   if (s.ok()) {
     if (sender) {
       flist::WalkResult wr;
-      s = flist::walk_sources(args, walk_options(c), &wr);
+      s = walk(c, args, &wr);
       for (const auto& e : wr.errors) output.error("rsync: [sender] " + e + "\n");
       io_error = wr.io_error;
       if (s.ok()) {
@@ -287,9 +410,15 @@ SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,
         s = snd.run();
       }
     } else {
-      session::ReceivingSide rs(c, args.empty() ? "." : args[0]);
-      s = rs.run();
-      io_error |= rs.io_error();
+      ListForwarder fwd;
+      if (!local && list_file_is_here(o)) s = fwd.start(c, ch);
+      if (s.ok()) {
+        session::ReceivingSide rs(c, args.empty() ? "." : args[0]);
+        s = rs.run();
+        io_error |= rs.io_error();
+      }
+      const Status fs = fwd.finish();
+      if (s.ok()) s = fs;
     }
   }
   if (s.ok()) s = out.flush();

@@ -19,25 +19,59 @@ std::string join(const std::string& dir, const std::string& name) {
   return dir + "/" + name;
 }
 
-enum class NameType { kNormal, kDotDir };
+std::string errno_text(int e) {
+  return std::string(std::strerror(e)) + " (" + std::to_string(e) + ")";
+}
+
+bool ends_with(const std::string& s, std::string_view tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// How an argument was written: a plain name, a directory's contents ("dir/",
+// ".", "x/.."), or (-R only) a name written with a trailing slash.
+enum class NameType { kNormal, kDotDir, kSlashEnding };
+
+// True when `name` has a ".." component.
+bool has_dot_dot(const std::string& name) {
+  for (size_t p = name.find(".."); p != std::string::npos; p = name.find("..", p + 2)) {
+    const bool starts = p == 0 || name[p - 1] == '/';
+    const bool ends = p + 2 == name.size() || name[p + 2] == '/';
+    if (starts && ends) return true;
+  }
+  return false;
+}
 
 class Walker {
  public:
   Walker(const WalkOptions& o, WalkResult* out) : o_(o), out_(out) {}
 
-  void add_arg(std::string arg);
+  // `origin` is the directory names are relative to ("" = the current one).
+  Status add_arg(std::string arg, const std::string& origin);
   void send_directory(const std::string& base_dir, const std::string& dir_name);
 
  private:
+  void add_plain(std::string arg, const std::string& origin);
+  Status add_relative(std::string arg, const std::string& origin);
+  // Steps shared by both forms once the argument is split into the
+  // directory it is read from and the name it is sent under.
+  void send_argument(const std::string& base, const std::string& fn, NameType type);
+  void send_implied_dirs(const std::string& base, const std::string& parent);
   bool send_name(const std::string& base_dir, const std::string& name, bool follow,
-                 const EntryRole& role, bool missing_is_vanished);
+                 const EntryRole& role, bool missing_is_vanished, bool filtered);
+  bool usable_dir(const std::string& dir);
 
   const WalkOptions& o_;
   WalkResult* out_;
+  // -R: the last implied path sent; its leading directories are not sent
+  // again (upstream keeps one such path for the whole list).
+  std::string lastpath_;
+  // -R: 0 = no implied "." yet, -1 = one is due (an argument began with
+  // "./"), 1 = sent.
+  int implied_dot_dir_ = 0;
 };
 
 bool Walker::send_name(const std::string& base_dir, const std::string& name, bool follow,
-                       const EntryRole& role, bool missing_is_vanished) {
+                       const EntryRole& role, bool missing_is_vanished, bool filtered) {
   SendEntry se;
   int err = 0;
   const std::string local = join(base_dir, name);
@@ -48,8 +82,7 @@ bool Walker::send_name(const std::string& base_dir, const std::string& name, boo
         out_->io_error |= static_cast<int32_t>(wire::kIoerrVanished);
         out_->errors.push_back("file has vanished: \"" + local + "\"");
       } else {
-        out_->errors.push_back("link_stat \"" + local + "\" failed: " + std::strerror(err) + " (" +
-                               std::to_string(err) + ")");
+        out_->errors.push_back("link_stat \"" + local + "\" failed: " + errno_text(err));
         out_->io_error |= static_cast<int32_t>(wire::kIoerrGeneral);
       }
     } else {
@@ -59,7 +92,8 @@ bool Walker::send_name(const std::string& base_dir, const std::string& name, boo
     return false;
   }
   const uint32_t m = se.entry.mode;
-  if (o_.rules && name != "." && filter::is_excluded(*o_.rules, name, is_dir(m))) return false;
+  if (filtered && o_.rules && name != "." && filter::is_excluded(*o_.rules, name, is_dir(m)))
+    return false;
   if (is_lnk(m) && !o_.preserve_links) {
     out_->infos.push_back("skipping non-regular file \"" + name + "\"");
     return false;
@@ -84,8 +118,7 @@ void Walker::send_directory(const std::string& base_dir, const std::string& dir_
     const int e = errno;
     out_->io_error |=
         static_cast<int32_t>(e == ENOENT ? wire::kIoerrVanished : wire::kIoerrGeneral);
-    out_->errors.push_back("opendir \"" + local + "\" failed: " + std::strerror(e) + " (" +
-                           std::to_string(e) + ")");
+    out_->errors.push_back("opendir \"" + local + "\" failed: " + errno_text(e));
     return;
   }
   const size_t first = out_->entries.size();
@@ -109,7 +142,7 @@ void Walker::send_directory(const std::string& base_dir, const std::string& dir_
       out_->errors.push_back("skipping overly long name: " + rel);
       continue;
     }
-    send_name(base_dir, rel, o_.copy_links, child, true);
+    send_name(base_dir, rel, o_.copy_links, child, true, true);
   }
   ::closedir(d);
   if (!o_.recursive || o_.incremental) return;
@@ -122,7 +155,31 @@ void Walker::send_directory(const std::string& base_dir, const std::string& dir_
   }
 }
 
-void Walker::add_arg(std::string arg) {
+// Upstream changes into each argument's directory before looking at the
+// name; a directory it cannot enter skips the argument.
+bool Walker::usable_dir(const std::string& dir) {
+  struct stat st {};
+  const std::string d = dir.empty() ? "." : dir;
+  int e = 0;
+  if (::stat(d.c_str(), &st) != 0)
+    e = errno;
+  else if (!S_ISDIR(st.st_mode))
+    e = ENOTDIR;
+  else if (::access(d.c_str(), X_OK) != 0)
+    e = errno;
+  if (e == 0) return true;
+  out_->io_error |= static_cast<int32_t>(wire::kIoerrGeneral);
+  out_->errors.push_back("change_dir \"" + d + "\" failed: " + errno_text(e));
+  return false;
+}
+
+Status Walker::add_arg(std::string arg, const std::string& origin) {
+  if (o_.relative) return add_relative(std::move(arg), origin);
+  add_plain(std::move(arg), origin);
+  return Status::Ok();
+}
+
+void Walker::add_plain(std::string arg, const std::string& origin) {
   NameType type = NameType::kNormal;
   if (arg.empty() || arg.back() == '/') {
     if (arg == "./")
@@ -130,10 +187,10 @@ void Walker::add_arg(std::string arg) {
     else
       arg += ".";
     type = NameType::kDotDir;
-  } else if (arg == ".." || (arg.size() >= 3 && arg.compare(arg.size() - 3, 3, "/..") == 0)) {
+  } else if (arg == ".." || ends_with(arg, "/..")) {
     arg += "/.";
     type = NameType::kDotDir;
-  } else if (arg == "." || (arg.size() >= 2 && arg.compare(arg.size() - 2, 2, "/.") == 0)) {
+  } else if (arg == "." || ends_with(arg, "/.")) {
     type = NameType::kDotDir;
   }
   std::string dir, fn;
@@ -148,28 +205,259 @@ void Walker::add_arg(std::string arg) {
     fn = ".";
     type = NameType::kDotDir;
   }
+  std::string base = origin;
+  if (!dir.empty()) base = dir[0] == '/' ? dir : join(origin, dir);
+  send_argument(base, fn, type);
+}
+
+Status Walker::add_relative(std::string arg, const std::string& origin) {
+  std::string dir;
+  bool has_dir = false;
+  std::string fn;
+  const auto mark = arg.find("/./");
+  if (mark != std::string::npos) {
+    has_dir = true;
+    dir = mark == 0 ? "/" : clean_name(arg.substr(0, mark), false, false);
+    size_t from = mark + 3;
+    while (from < arg.size() && arg[from] == '/') ++from;
+    fn = arg.substr(from);
+  } else {
+    fn = arg;
+  }
+  // A leading "./" puts the transfer root itself in the list (once).
+  if (fn.size() > 2 && fn[0] == '.' && fn[1] == '/' && implied_dot_dir_ == 0) implied_dot_dir_ = -1;
+  fn = clean_name(fn, true, true);
+  NameType type = NameType::kNormal;
+  if (fn.size() == 1) {
+    if (fn[0] == '/') {
+      fn = "/.";
+      type = NameType::kDotDir;
+    } else if (fn[0] == '.') {
+      type = NameType::kDotDir;
+    }
+  } else if (!fn.empty() && fn.back() == '/') {
+    fn.pop_back();
+    type = fn == "." ? NameType::kDotDir : NameType::kSlashEnding;
+  }
+  if (has_dot_dot(fn))
+    return Status::Error(ExitCode::kSyntax, "found \"..\" dir in relative path: " + fn);
+  if (fn.empty()) {
+    fn = ".";
+    type = NameType::kDotDir;
+  }
+  std::string base = origin;
+  if (has_dir) base = dir[0] == '/' ? dir : join(origin, dir);
+  if (!usable_dir(base)) {
+    if (implied_dot_dir_ < 0) implied_dot_dir_ = 0;
+    return Status::Ok();
+  }
+  if (implied_dot_dir_ < 0) {
+    implied_dot_dir_ = 1;
+    EntryRole dot;
+    dot.implied_dir = true;
+    send_name(base, ".", false, dot, true, true);
+  }
+  send_argument(base, fn, type);
+  return Status::Ok();
+}
+
+void Walker::send_argument(const std::string& base, const std::string& fn, NameType type) {
   const bool follow = o_.copy_links || o_.copy_dirlinks || type != NameType::kNormal;
   SendEntry probe;
   int err = 0;
-  if (stat_entry(join(dir, fn), fn, follow, o_, &probe, &err).ok() && is_dir(probe.entry.mode) &&
-      !(o_.recursive || (o_.dirs && type == NameType::kDotDir)) && !o_.dirs) {
-    out_->infos.push_back("skipping directory " + fn);
+  const bool found = stat_entry(join(base, fn), fn, follow, o_, &probe, &err).ok();
+  if (!found && o_.relative) {
+    // Reported here so that no implied directory goes out for it.
+    send_name(base, fn, follow, EntryRole{}, false, false);
     return;
   }
+  if (found) {
+    if (type != NameType::kDotDir && o_.rules &&
+        filter::is_excluded(*o_.rules, fn, is_dir(probe.entry.mode)))
+      return;
+    if (is_dir(probe.entry.mode) && !o_.recursive && !o_.dirs) {
+      out_->infos.push_back("skipping directory " + fn);
+      return;
+    }
+  }
+  if (o_.relative && (o_.implied_dirs || o_.protocol >= 30)) {
+    const auto slash = fn.rfind('/');
+    if (slash != std::string::npos && slash != 0) send_implied_dirs(base, fn.substr(0, slash));
+  }
   EntryRole role;
-  if (o_.recursive || (o_.dirs && type == NameType::kDotDir)) {
+  const bool whole = o_.recursive || (o_.dirs && type != NameType::kNormal);
+  if (whole) {
     role.top_dir = true;
     role.content_dir = true;
   }
   const size_t before = out_->entries.size();
-  if (!send_name(dir, fn, follow, role, false)) return;
+  if (!send_name(base, fn, follow, role, false, false)) return;
   const SendEntry& sent = out_->entries[before];
-  if (o_.incremental && type == NameType::kNormal) return;  // its sub-list scans it
-  if (is_dir(sent.entry.mode) && role.content_dir && (o_.recursive || type == NameType::kDotDir))
-    send_directory(dir, fn);
+  if (!whole || !is_dir(sent.entry.mode)) return;
+  // Incremental recursion scans a named directory in its own sub-list.
+  if (o_.incremental && type == NameType::kNormal) return;
+  send_directory(base, fn);
+}
+
+// Non-incremental send_implied_dirs: every directory leading to `parent`
+// (and `parent` itself) that the previous implied path did not already
+// cover. Implied directories follow symlinks and are never filtered.
+void Walker::send_implied_dirs(const std::string& base, const std::string& parent) {
+  // Find the last '/' that `parent` shares with lastpath_; a parent equal
+  // to lastpath_ or leading into it needs nothing.
+  size_t start = 0;
+  bool any_common = false;
+  for (size_t i = 0;; ++i) {
+    if (i == parent.size()) {
+      if (i == lastpath_.size() || lastpath_[i] == '/') return;
+      break;
+    }
+    if (i >= lastpath_.size() || lastpath_[i] != parent[i]) break;
+    if (parent[i] == '/') {
+      start = i;
+      any_common = true;
+    }
+  }
+  EntryRole implied;
+  implied.implied_dir = true;
+  // Components end at each '/' after the common part (a leading '/' does
+  // not end one).
+  for (size_t slash = parent.find('/', any_common ? start + 1 : 1); slash != std::string::npos;
+       slash = parent.find('/', slash + 1))
+    send_name(base, parent.substr(0, slash), true, implied, true, false);
+  send_name(base, parent, true, implied, true, false);
+  lastpath_ = parent;
 }
 
 }  // namespace
+
+std::string clean_name(std::string_view in, bool keep_trailing_slash, bool drop_trailing_dot_dir) {
+  std::string t;
+  size_t f = 0;
+  const bool anchored = !in.empty() && in[0] == '/';
+  if (anchored) {
+    t += '/';
+    f = 1;
+  }
+  while (f < in.size()) {
+    if (in[f] == '/') {
+      ++f;
+      continue;
+    }
+    if (in[f] == '.') {
+      if (f + 1 < in.size() && in[f + 1] == '/') {
+        f += 2;
+        continue;
+      }
+      if (f + 1 == in.size() && drop_trailing_dot_dir) break;
+    }
+    while (f < in.size()) {
+      const char c = in[f++];
+      t += c;
+      if (c == '/') break;
+    }
+  }
+  if (t.size() > (anchored ? 1u : 0u) && t.back() == '/' && !keep_trailing_slash) t.pop_back();
+  if (t.empty()) t = ".";
+  return t;
+}
+
+std::string sanitize_list_name(std::string_view p, bool keep_dot_dirs) {
+  const bool drop_dot_dirs = !keep_dot_dirs;
+  size_t i = 0;
+  if (drop_dot_dirs)
+    while (i + 1 < p.size() && p[i] == '.' && p[i + 1] == '/') i += 2;
+  std::string out;
+  while (i < p.size()) {
+    if (p[i] == '/') {
+      ++i;
+      continue;
+    }
+    const bool last = i + 1 == p.size();
+    if (drop_dot_dirs && p[i] == '.' && (last || p[i + 1] == '/')) {
+      ++i;
+      continue;
+    }
+    if (p[i] == '.' && !last && p[i + 1] == '.' && (i + 2 == p.size() || p[i + 2] == '/')) {
+      // ".." may not climb: it cancels the component before it, if any.
+      i += 2;
+      if (!out.empty()) {
+        out.pop_back();
+        while (!out.empty() && out.back() != '/') out.pop_back();
+      }
+      continue;
+    }
+    while (i < p.size()) {
+      const char c = p[i++];
+      out += c;
+      if (c == '/') break;
+    }
+  }
+  if (out.empty()) out = ".";
+  return out;
+}
+
+std::vector<std::string> split_files_from(std::string_view text, bool from0) {
+  std::vector<std::string> names;
+  std::string cur;
+  size_t len = 0;
+  const size_t keep = static_cast<size_t>(wire::kMaxPathLen) - 1;
+  auto finish = [&] {
+    if (!cur.empty() && cur[0] != '#' && cur[0] != ';') names.push_back(cur);
+    cur.clear();
+    len = 0;
+  };
+  for (const char c : text) {
+    const bool eol = from0 ? c == '\0' : (c == '\n' || c == '\r');
+    if (eol) {
+      if (len == 0) continue;  // empty line
+      finish();
+      continue;
+    }
+    if (len++ < keep) cur += c;
+  }
+  if (len) finish();
+  return names;
+}
+
+std::string files_from_wire_form(std::string_view text, bool from0) {
+  std::string out;
+  bool last_was_nul = true;  // so leading NULs are dropped
+  for (char c : text) {
+    if (!from0 && (c == '\n' || c == '\r')) c = '\0';
+    if (c == '\0') {
+      if (last_was_nul) continue;
+      last_was_nul = true;
+    } else {
+      last_was_nul = false;
+    }
+    out += c;
+  }
+  // End the last name if the text did not, then the empty name.
+  if (!last_was_nul) out += '\0';
+  out += '\0';
+  return out;
+}
+
+size_t FilesFromReader::feed(std::string_view bytes) {
+  const size_t keep = static_cast<size_t>(wire::kMaxPathLen) - 1;
+  size_t used = 0;
+  while (used < bytes.size() && !done_) {
+    const char c = bytes[used++];
+    if (c != '\0') {
+      if (cur_len_++ < keep) cur_ += c;
+      continue;
+    }
+    if (cur_len_ == 0) {
+      done_ = true;
+      break;
+    }
+    names_.push_back(std::move(cur_));
+    cur_.clear();
+    cur_len_ = 0;
+  }
+  return used;
+}
 
 Status stat_entry(const std::string& local_path, const std::string& name, bool follow,
                   const WalkOptions& o, SendEntry* out, int* err) {
@@ -224,7 +512,26 @@ Status stat_entry(const std::string& local_path, const std::string& name, bool f
 
 Status walk_sources(const std::vector<std::string>& args, const WalkOptions& o, WalkResult* out) {
   Walker w(o, out);
-  for (const auto& a : args) w.add_arg(a);
+  for (const auto& a : args) CRSYNC_RETURN_IF_ERROR(w.add_arg(a, ""));
+  return Status::Ok();
+}
+
+Status walk_files_from(const std::string& origin, const std::vector<std::string>& names,
+                       const WalkOptions& o, WalkResult* out) {
+  if (!origin.empty()) {
+    struct stat st {};
+    int e = 0;
+    if (::stat(origin.c_str(), &st) != 0)
+      e = errno;
+    else if (!S_ISDIR(st.st_mode))
+      e = ENOTDIR;
+    if (e)
+      return Status::Error(ExitCode::kFileSelect,
+                           "[sender] change_dir \"" + origin + "\" failed: " + errno_text(e));
+  }
+  Walker w(o, out);
+  for (const auto& n : names)
+    CRSYNC_RETURN_IF_ERROR(w.add_arg(sanitize_list_name(n, o.relative), origin));
   return Status::Ok();
 }
 

@@ -5,10 +5,17 @@
 // with -r each subdirectory's full subtree after its parent's entries.
 // This is the non-incremental walk; incremental recursion walks one level
 // per sub-list with the same per-directory step.
+//
+// With -R (relative) a name keeps the path it was given ("src/a/b" is sent
+// as "src/a/b"; in "src/./a/b" the "/./" marks where the sent path starts)
+// and the directories leading to it are sent first as implied directories.
+// --files-from supplies the names from a list instead, relative to the one
+// source argument.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -27,8 +34,9 @@ struct SendEntry {
 
 struct WalkOptions {
   bool recursive = false;       // -r
-  bool dirs = false;            // -d
+  bool dirs = false;            // -d (also implied by --files-from)
   bool relative = false;        // -R
+  bool implied_dirs = true;     // -R: send the directories leading to each name
   bool copy_links = false;      // -L
   bool copy_dirlinks = false;   // -k
   bool preserve_links = false;  // -l
@@ -51,7 +59,15 @@ struct WalkResult {
   std::vector<std::string> infos;   // e.g. "skipping directory x"
 };
 
+// A fatal problem (a ".." in a relative name) comes back as an error
+// Status; per-name problems go to out->errors and out->io_error.
 Status walk_sources(const std::vector<std::string>& args, const WalkOptions& o, WalkResult* out);
+
+// --files-from: walks `names` (as read from the list, not yet sanitised)
+// relative to `origin`, the source argument (empty: the current directory).
+// An origin that is not a usable directory is fatal (exit code 3).
+Status walk_files_from(const std::string& origin, const std::vector<std::string>& names,
+                       const WalkOptions& o, WalkResult* out);
 
 // Incremental recursion: one level of the directory `dir` (an entry sent
 // earlier), in readdir order, without recursing (upstream send1extra).
@@ -60,5 +76,47 @@ void scan_directory(const SendEntry& dir, const WalkOptions& o, WalkResult* out)
 // Fills a FileEntry (and the hard-link identity) from lstat/stat data.
 Status stat_entry(const std::string& local_path, const std::string& name, bool follow,
                   const WalkOptions& o, SendEntry* out, int* err);
+
+// ---- name cleaning, as upstream's util1.c does it ----
+
+// clean_fname: collapses "//", drops interior "./" components and a
+// trailing "/" (unless `keep_trailing_slash`); with `drop_trailing_dot_dir`
+// a final "." component goes too ("a/." -> "a/"). "" becomes ".".
+std::string clean_name(std::string_view name, bool keep_trailing_slash, bool drop_trailing_dot_dir);
+
+// sanitize_path for a --files-from name: leading and repeated slashes go,
+// ".." components are removed together with the component before them, and
+// "." components are dropped unless `keep_dot_dirs` (-R keeps them so that
+// "dir/./name" still marks the relative part). "" becomes ".".
+std::string sanitize_list_name(std::string_view name, bool keep_dot_dirs);
+
+// ---- --files-from list data ----
+
+// A list read from a local file (or stdin): names end at LF or CR (at NUL
+// with -0); empty lines and lines starting with '#' or ';' are skipped.
+std::vector<std::string> split_files_from(std::string_view text, bool from0);
+
+// What a client sends when the sender is the remote side: the file's bytes
+// with LF/CR turned into NUL (unless -0), runs of NULs collapsed, leading
+// NULs dropped, and ended by an empty name. Comment lines are not removed
+// (the reader on the far side does not skip them).
+std::string files_from_wire_form(std::string_view text, bool from0);
+
+// Incrementally parses the wire form: feed bytes, collect names; done()
+// once the empty name ending the list arrived.
+class FilesFromReader {
+ public:
+  // Consumes bytes up to and including the terminating empty name; returns
+  // how many bytes were used.
+  size_t feed(std::string_view bytes);
+  bool done() const { return done_; }
+  const std::vector<std::string>& names() const { return names_; }
+
+ private:
+  std::string cur_;
+  size_t cur_len_ = 0;  // bytes of the current name seen (it keeps MAXPATHLEN-1)
+  std::vector<std::string> names_;
+  bool done_ = false;
+};
 
 }  // namespace crsync::flist
