@@ -263,6 +263,7 @@ SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, 
   session::MuxOut out(ch, wire::kProtocolVersion);
   c.in = &in;
   c.out = &out;
+  c.on_fatal = [&ch] { ch.abort(); };
   c.output = &output;
   int32_t peer_io_error = 0;
   int peer_exit = 0;
@@ -362,6 +363,7 @@ SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,
   session::MuxIn in(ch, {true, sender, local}, wire::kProtocolVersion);
   c.in = &in;
   c.out = &out;
+  c.on_fatal = [&ch] { ch.abort(); };
   c.output = &output;
   int32_t peer_io_error = 0;
   int peer_exit = 0;

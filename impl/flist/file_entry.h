@@ -64,6 +64,9 @@ struct FileEntry {
   int64_t hlink_dev = 0;
   int64_t hlink_ino = 0;
   std::vector<uint8_t> checksum;  // -c sum, regular files only
+  // The receiver dropped it as a duplicate name: it keeps its index but is
+  // never generated (upstream clear_file).
+  bool cleared = false;
 
   std::string_view basename() const;
   std::string_view dirname() const;  // "" at the top

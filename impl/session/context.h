@@ -29,6 +29,8 @@ struct Context {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   // The receiving side's hook for the sender's MSG_NO_SEND(ndx).
   std::function<void(int32_t)> on_no_send;
+  // Cuts the connection (a role failed while another waits for input).
+  std::function<void()> on_fatal;
 
   int protocol() const { return neg.protocol; }
   int max_phase() const { return neg.protocol >= 29 ? 2 : 1; }

@@ -408,7 +408,42 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
   return c_.out->write(w);
 }
 
+// -R --no-implied-dirs: an implied directory (sent flagged as both a top
+// dir and a non-content dir) is not created or itemized; the parents of
+// other entries are made as needed with default permissions, silently.
+bool ReceivingSide::skipped_implied_dir(const FileEntry& e) const {
+  return c_.opts.relative && !c_.opts.implied_dirs && flist::is_dir(e.mode) &&
+         (e.xflags & wire::kXmitTopDir) && (e.xflags & wire::kXmitNoContentDir);
+}
+
+Status ReceivingSide::make_parents(const std::string& rel) {
+  for (size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1)) {
+    const std::string dir = rel.substr(0, slash);
+    struct stat st {};
+    bool exists = false;
+    CRSYNC_RETURN_IF_ERROR(dest_.lstat(dir, &st, &exists));
+    if (exists) continue;
+    fs::Fd parent;
+    std::string base;
+    CRSYNC_RETURN_IF_ERROR(dest_.open_parent(dir, &parent, &base));
+    if (::mkdirat(parent.get(), base.c_str(), 0777) != 0 && errno != EEXIST)
+      return Status::Error(ExitCode::kFileIo, "mkdir \"" + dir + "\" failed: " + errno_text(errno));
+  }
+  return Status::Ok();
+}
+
 Status ReceivingSide::generate_entry(const FileEntry& e, int32_t ndx, bool redo, bool partial_dir) {
+  if (c_.opts.relative && !c_.opts.implied_dirs) {
+    if (skipped_implied_dir(e)) return Status::Ok();
+    if (!c_.opts.dry_run) {
+      Status s = make_parents(local_name(e));
+      if (!s.ok()) {
+        c_.output->error("rsync: [generator] " + std::string(s.message()) + "\n");
+        c_.output->note_xfer_error();
+        return Status::Ok();
+      }
+    }
+  }
   if (flist::is_dir(e.mode)) return generate_dir(e, ndx, partial_dir);
   if (flist::is_lnk(e.mode)) {
     if (!c_.opts.preserve_links) return Status::Ok();
@@ -573,7 +608,7 @@ Status ReceivingSide::delete_pass() {
       l = &lists_[li];
     }
     for (const auto& e : l->entries)
-      if (is_content_dir(e)) CRSYNC_RETURN_IF_ERROR(delete_extraneous(local_name(e)));
+      if (!e.cleared && is_content_dir(e)) CRSYNC_RETURN_IF_ERROR(delete_extraneous(local_name(e)));
   }
   return Status::Ok();
 }
@@ -669,7 +704,7 @@ void ReceivingSide::touch_up_dirs() {
     }
     for (size_t i = l->entries.size(); i-- > 0;) {
       const FileEntry& e = l->entries[i];
-      if (!flist::is_dir(e.mode)) continue;
+      if (!flist::is_dir(e.mode) || e.cleared || skipped_implied_dir(e)) continue;
       fs::Fd parent;
       std::string base;
       const std::string rel = local_name(e);
@@ -704,6 +739,7 @@ Status ReceivingSide::generate_list(size_t li) {
   }
   for (size_t i = 0; i < l->entries.size(); ++i) {
     const FileEntry& e = l->entries[i];
+    if (e.cleared) continue;
     const int32_t ndx = l->ndx_start + static_cast<int32_t>(i);
     CRSYNC_RETURN_IF_ERROR(generate_entry(e, ndx, false, inc));
     if (!inc && dm == DeleteMode::kDuring && is_content_dir(e))

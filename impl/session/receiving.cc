@@ -15,6 +15,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <unordered_map>
 #include "base/check.h"
 #include "delta/signature.h"
 #include "delta/token_codec.h"
@@ -74,7 +75,38 @@ Status ReceivingSide::read_list_entries(RecvList* list, const std::string& dir_n
     if (flist::is_reg(e.mode) || flist::is_lnk(e.mode)) c_.stats.total_size += e.size;
   }
   flist::sort_file_list(list->entries, c_.protocol());
+  drop_duplicates(list->entries);
+  // -R: absolute names arrive with their leading '/'; they are made
+  // relative to the destination once sorted (so the order is unchanged).
+  if (c_.opts.relative)
+    for (auto& e : list->entries)
+      while (e.name.size() > 1 && e.name[0] == '/') e.name.erase(0, 1);
   return Status::Ok();
+}
+
+// Drops entries whose name repeats (upstream flist_sort_and_clean on the
+// receiving side): a directory wins over a non-directory; of two
+// directories the first stays and takes the other's top-dir and content-dir
+// marks; otherwise the first stays. Dropped entries keep their index.
+void ReceivingSide::drop_duplicates(std::vector<FileEntry>& entries) {
+  std::unordered_map<std::string_view, size_t> kept;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    FileEntry& e = entries[i];
+    auto [it, fresh] = kept.try_emplace(std::string_view(e.name), i);
+    if (fresh) continue;
+    FileEntry& k = entries[it->second];
+    if (flist::is_dir(e.mode) && !flist::is_dir(k.mode)) {
+      k.cleared = true;
+      kept.erase(it);
+      kept.emplace(std::string_view(e.name), i);
+    } else if (flist::is_dir(e.mode) && flist::is_dir(k.mode)) {
+      e.cleared = true;
+      k.xflags |= e.xflags & wire::kXmitTopDir;
+      if (!(e.xflags & wire::kXmitNoContentDir)) k.xflags &= ~wire::kXmitNoContentDir;
+    } else {
+      e.cleared = true;
+    }
+  }
 }
 
 // Makes a list visible to the generator: appends it and its directories
@@ -340,7 +372,12 @@ Status ReceivingSide::run() {
   CRSYNC_RETURN_IF_ERROR(open_destination());
   std::thread gen([&] {
     gen_status_ = generator_main();
-    if (!gen_status_.ok()) c_.out->flush().ok();
+    if (!gen_status_.ok()) {
+      // A failed generator ends the session: the receiver thread, which
+      // may be waiting for the sender, is cut off.
+      c_.out->flush().ok();
+      if (c_.on_fatal) c_.on_fatal();
+    }
   });
   Status rs = receiver_main();
   if (!rs.ok()) post({Event::kStop, 0});

@@ -53,6 +53,7 @@ class ReceivingSide {
   Status receive_file_list();
   Status receive_sub_list(int32_t dir_ndx);
   Status read_list_entries(RecvList* list, const std::string& dir_name);
+  void drop_duplicates(std::vector<flist::FileEntry>& entries);
   void publish_list(RecvList list);
   size_t list_count();
   // The list holding `ndx` (ndx_start - 1 names its directory) or nullptr.
@@ -71,6 +72,8 @@ class ReceivingSide {
   // when its own list starts.
   Status generate_entry(const flist::FileEntry& e, int32_t ndx, bool redo, bool partial_dir);
   Status generate_dir(const flist::FileEntry& e, int32_t ndx, bool partial);
+  bool skipped_implied_dir(const flist::FileEntry& e) const;
+  Status make_parents(const std::string& rel);
   Status generate_symlink(const flist::FileEntry& e, int32_t ndx);
   Status generate_special(const flist::FileEntry& e, int32_t ndx);
   Status generate_regular(const flist::FileEntry& e, int32_t ndx, bool redo);

@@ -22,6 +22,9 @@ class ByteChannel {
   virtual Status write_all(ByteSpan data) = 0;
   // Signals end of output to the peer (half close).
   virtual void close_write() = 0;
+  // Fails the channel from another thread: a blocked read_some returns a
+  // stream error (a role died while another waits for input).
+  virtual void abort() {}
 
   // Reads exactly n bytes; a clean EOF before them is a stream error.
   Status read_exact(uint8_t* buf, size_t n);

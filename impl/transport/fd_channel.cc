@@ -1,5 +1,6 @@
 #include "transport/fd_channel.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,9 +11,13 @@
 
 namespace crsync::transport {
 
-FdChannel::FdChannel(int in_fd, int out_fd, bool own) : in_(in_fd), out_(out_fd), own_(own) {}
+FdChannel::FdChannel(int in_fd, int out_fd, bool own) : in_(in_fd), out_(out_fd), own_(own) {
+  if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) wake_[0] = wake_[1] = -1;
+}
 
 FdChannel::~FdChannel() {
+  for (int fd : wake_)
+    if (fd >= 0) ::close(fd);
   if (!own_) return;
   if (in_ >= 0) ::close(in_);
   if (out_ >= 0 && out_ != in_) ::close(out_);
@@ -31,8 +36,20 @@ Status FdChannel::wait(int fd, short events) {
   }
 }
 
+void FdChannel::abort() {
+  aborted_ = true;
+  if (wake_[1] >= 0) (void)!::write(wake_[1], "x", 1);
+}
+
 Status FdChannel::read_some(uint8_t* buf, size_t cap, size_t* n) {
   CRSYNC_RETURN_IF_ERROR(wait(in_, POLLIN));
+  if (wake_[0] >= 0) {
+    // Block until input or an abort; the data read itself stays a plain read.
+    pollfd p[2] = {{in_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+    while (!aborted_ && ::poll(p, 2, -1) < 0 && errno == EINTR) {
+    }
+  }
+  if (aborted_) return Status::Stream("connection aborted");
   for (;;) {
     const ssize_t r = ::read(in_, buf, cap);
     if (r >= 0) {

@@ -4,6 +4,8 @@
 // exit code 30.
 #pragma once
 
+#include <atomic>
+
 #include "transport/byte_channel.h"
 
 namespace crsync::transport {
@@ -21,6 +23,7 @@ class FdChannel : public ByteChannel {
   void close_write() override;
 
   void set_timeout_seconds(int seconds) { timeout_s_ = seconds; }
+  void abort() override;
   int in_fd() const { return in_; }
   int out_fd() const { return out_; }
 
@@ -30,6 +33,8 @@ class FdChannel : public ByteChannel {
   int out_;
   bool own_;
   int timeout_s_ = 0;
+  int wake_[2] = {-1, -1};  // abort() writes here to wake a blocked read
+  std::atomic<bool> aborted_{false};
 };
 
 }  // namespace crsync::transport

@@ -43,7 +43,7 @@ class MemoryChannel : public ByteChannel {
   }
   Status write_all(ByteSpan data) override { return out_->write_all(data); }
   void close_write() override { out_->close(); }
-  void abort() {
+  void abort() override {
     in_->abort();
     out_->abort();
   }
