@@ -69,6 +69,11 @@ SCENARIOS = {
     "compress-zstd": (["-ai", "--no-whole-file", "--compress-choice=zstd"], "basis", 30),
     "compress-lz4": (["-ai", "--no-whole-file", "--compress-choice=lz4"], "basis", 30),
     "compress-fresh-stats": (["-az", "--stats"], "empty", 28),
+    "hardlinks": (["-aiH"], "empty", 28),
+    "hardlinks-v-stats": (["-avH", "--stats"], "empty", 28),
+    "inplace": (["-ai", "--inplace", "--no-whole-file"], "basis", 28),
+    "inplace-stats": (["-a", "--inplace", "--no-whole-file", "--stats"], "basis", 28),
+    "partial": (["-ai", "--partial", "--no-whole-file"], "basis", 28),
     # -R: names keep their path (implied dirs first); "/./" marks where the
     # sent path starts, and a leading "./" after it sends the root "." too.
     "relative": (["-aiR"], "empty", 28),
@@ -94,6 +99,8 @@ SOURCES = {
                  "src/./text/"],
 }
 SOURCES["relative-no-implied"] = SOURCES["relative"]
+SOURCES["hardlinks"] = ["specials/"]        # a hard-linked pair and a fifo
+SOURCES["hardlinks-v-stats"] = ["specials/"]
 SOURCES["relative-dups"] = ["src/deep/a/b", "src/many/d01", "src/deep/a/b/c/d", "src/small.txt",
                             "src/small.txt"]
 
