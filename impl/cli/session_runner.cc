@@ -376,6 +376,16 @@ SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,
   Status s = session::run_handshake(in, out, o, hp, &c.neg);
   if (s.ok()) output.set_protocol(c.protocol());
   if (s.ok()) s = setup_mux(c, true, sender);
+  if (s.ok() && local) {
+    // A local copy's receiving side shares the client's rules (upstream's
+    // forked child inherits them), so excluded files are protected from
+    // --delete there too.
+    auto rules = filter::parse_rules(o.filter_rules);
+    if (rules.ok())
+      c.rules = std::move(*rules);
+    else
+      s = rules.status();
+  }
   if (s.ok() && !local && (sender || o.deleting())) {
     // The client's filter list: int32 length + rule, ended by 0.
     for (;;) {
