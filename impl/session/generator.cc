@@ -291,6 +291,7 @@ Status ReceivingSide::link_to_leader(int32_t ndx, int32_t leader) {
     }
   }
   if (gen_logs() && c_.logs_items()) log_item(iflags, *e, lrel);
+  if (server_names()) c_.output->info(e->name + " => " + lrel + "\n");
   if (c_.protocol() < 29) return Status::Ok();
   ByteWriter w;
   gen_ndx_->put(w, ndx);
