@@ -1,4 +1,5 @@
 """The crsync command line, held to upstream rsync's shape."""
+import os
 import re
 import subprocess
 
@@ -99,3 +100,23 @@ def test_delete_never_follows_a_symlink_out_of_the_destination(crsync, tmp_path)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in dst.iterdir()) == ["keep.txt"]
     assert (outside / "precious.txt").read_text() == "p\n"
+
+
+def test_dry_run_into_a_missing_destination_matches_upstream(crsync, peers, tmp_path):
+    """-n into a destination that does not exist: everything is listed as
+    new, exit 0, and nothing is created (crsync once failed here with
+    exit 12)."""
+    import subprocess as sp
+    src = tmp_path / "src"
+    (src / "d").mkdir(parents=True)
+    (src / "d" / "f.txt").write_text("x\n")
+    (src / "g.txt").write_text("y\n")
+    outs = []
+    for binary in (crsync, peers["3.5.0"]):
+        dst = tmp_path / "missing"
+        p = sp.run([str(binary), "-ain", f"{src}/", f"{dst}/"], capture_output=True, text=True,
+                   cwd=tmp_path, env={**os.environ, "LC_ALL": "C"})
+        assert p.returncode == 0, p.stderr
+        assert not dst.exists()
+        outs.append(p.stdout)
+    assert outs[0] == outs[1]

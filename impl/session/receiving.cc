@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <set>
@@ -256,8 +257,16 @@ Status ReceivingSide::open_destination() {
       c_.output->info("created directory " + shown + "\n");
     }
     if (c_.opts.dry_run) {
-      // Nothing exists below a directory that a dry run did not make.
-      CRSYNC_ASSIGN_OR_RETURN(dest_, fs::DestRoot::open("/dev/null/..", false));
+      // Nothing exists below a directory that a dry run did not make: the
+      // root is a private directory, removed at once, so every lookup
+      // beneath it finds nothing and nothing can be written there.
+      char tmpl[] = "/tmp/crsync-dry-run-XXXXXX";
+      if (!::mkdtemp(tmpl))
+        return Status::Error(ExitCode::kFileIo, "mkdtemp failed: " + errno_text(errno));
+      auto root = fs::DestRoot::open(tmpl, false);
+      ::rmdir(tmpl);
+      if (!root.ok()) return root.status();
+      dest_ = std::move(*root);
     }
   }
   if (!c_.opts.dry_run || exists) {
