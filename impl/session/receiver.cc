@@ -252,6 +252,18 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t ifla
   return Status::Ok();
 }
 
+// NDX_DELETED_STATS from the sender: five varints of deletion counts.
+Status ReceivingSide::read_del_stats() {
+  int32_t v[5];
+  for (auto& x : v) CRSYNC_RETURN_IF_ERROR(c_.in->read_varint(&x));
+  c_.stats.deleted_files = int64_t{v[0]} + v[1] + v[2] + v[3] + v[4];
+  c_.stats.deleted_dirs = v[1];
+  c_.stats.deleted_symlinks = v[2];
+  c_.stats.deleted_devices = v[3];
+  c_.stats.deleted_specials = v[4];
+  return Status::Ok();
+}
+
 Status ReceivingSide::receiver_main() {
   const delta::CompressionSetting cs =
       delta::resolve_compression(c_.neg.compress, compress_level(c_.opts));
@@ -280,13 +292,7 @@ Status ReceivingSide::receiver_main() {
       continue;
     }
     if (ndx == wire::kNdxDelStats && proto >= 31) {
-      int32_t v[5];
-      for (auto& x : v) CRSYNC_RETURN_IF_ERROR(c_.in->read_varint(&x));
-      c_.stats.deleted_files = int64_t{v[0]} + v[1] + v[2] + v[3] + v[4];
-      c_.stats.deleted_dirs = v[1];
-      c_.stats.deleted_symlinks = v[2];
-      c_.stats.deleted_devices = v[3];
-      c_.stats.deleted_specials = v[4];
+      CRSYNC_RETURN_IF_ERROR(read_del_stats());
       continue;
     }
     if (inc && ndx == wire::kNdxFlistEof) {
@@ -379,13 +385,7 @@ Status ReceivingSide::receiver_main() {
     int32_t ndx = 0;
     CRSYNC_RETURN_IF_ERROR(read_ndx(&ndx));
     while (ndx == wire::kNdxDelStats) {
-      int32_t v[5];
-      for (auto& x : v) CRSYNC_RETURN_IF_ERROR(c_.in->read_varint(&x));
-      c_.stats.deleted_files = int64_t{v[0]} + v[1] + v[2] + v[3] + v[4];
-      c_.stats.deleted_dirs = v[1];
-      c_.stats.deleted_symlinks = v[2];
-      c_.stats.deleted_devices = v[3];
-      c_.stats.deleted_specials = v[4];
+      CRSYNC_RETURN_IF_ERROR(read_del_stats());
       CRSYNC_RETURN_IF_ERROR(read_ndx(&ndx));
     }
     CRSYNC_PEER_CHECK(ndx == wire::kNdxDone, ExitCode::kProtocol,

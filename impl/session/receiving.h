@@ -93,6 +93,7 @@ class ReceivingSide {
   Status receiver_main();
   Status receive_one(const flist::FileEntry& e, int32_t ndx, uint32_t iflags);
   Status discard_file_data();
+  Status read_del_stats();
   Status discard_tokens(const checksum::SumHead& h);
   // One token of the current file, plain or compressed (-z).
   Status read_token(const checksum::SumHead& h, delta::Token* t,

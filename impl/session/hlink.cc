@@ -1,0 +1,145 @@
+// The receiving side's hard links (-H): groups, leaders and the links made
+// to them (upstream hlink.c). Called from the generator.
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <set>
+#include <thread>
+#include "base/check.h"
+#include "delta/signature.h"
+#include "delta/token_codec.h"
+#include "flist/flist_decoder.h"
+#include "flist/flist_sort.h"
+#include "flist/id_list.h"
+#include "session/receiving.h"
+#include "session/receiving_internal.h"
+#include "wire/ndx_codec.h"
+#include "wire/primitives.h"
+#include "wire/protocol_format.h"
+
+namespace crsync::session {
+
+using flist::FileEntry;
+using receiving_internal::errno_text;
+using receiving_internal::tmp_name_for;
+
+// ---------------------------------------------------------------------------
+// Hard links (-H): upstream hlink.c, on the receiving side
+
+void ReceivingSide::build_hlink_groups(const RecvList& l) {
+  std::map<std::pair<int64_t, int64_t>, size_t> by_key;
+  for (size_t i = 0; i < l.entries.size(); ++i) {
+    const FileEntry& e = l.entries[i];
+    if (!e.hlinked || !flist::is_reg(e.mode)) continue;
+    // From 30 a group is named by its first entry's index, below 30 by the
+    // sender's device and inode.
+    const auto key = c_.protocol() >= 30 ? std::pair<int64_t, int64_t>{e.hlink_first_ndx, -1}
+                                         : std::pair<int64_t, int64_t>{e.hlink_dev, e.hlink_ino};
+    auto [it, fresh] = by_key.try_emplace(key, hlink_groups_.size());
+    if (fresh) hlink_groups_.emplace_back();
+    hlink_groups_[it->second].members.push_back(l.ndx_start + static_cast<int32_t>(i));
+  }
+  for (const auto& [key, gi] : by_key) {
+    (void)key;
+    if (hlink_groups_[gi].members.size() < 2) continue;  // a lone member links to nothing
+    for (int32_t ndx : hlink_groups_[gi].members) hlink_group_of_[ndx] = gi;
+  }
+}
+
+ReceivingSide::HlinkGroup* ReceivingSide::hlink_group(int32_t ndx) {
+  auto it = hlink_group_of_.find(ndx);
+  return it == hlink_group_of_.end() ? nullptr : &hlink_groups_[it->second];
+}
+
+// A member other than the group's first links to a finished leader, or
+// waits for one being transferred; a missing member that is not the last
+// waits too, so that the last one is transferred and the others linked to
+// it (upstream hard_link_check and the FLAG_HLINK_LAST rule).
+Status ReceivingSide::hlink_follower(const FileEntry& e, int32_t ndx, bool exists, bool* handled) {
+  (void)e;
+  *handled = false;
+  HlinkGroup* g = hlink_group(ndx);
+  if (!g) return Status::Ok();
+  const bool first = g->members.front() == ndx;
+  const bool last = g->members.back() == ndx;
+  if (!first && g->leader >= 0) {
+    *handled = true;
+    if (g->leader_done) return link_to_leader(ndx, g->leader);
+    g->waiting.push_back(ndx);
+    return Status::Ok();
+  }
+  if (!exists && !last) {
+    *handled = true;
+    g->waiting.push_back(ndx);
+  }
+  return Status::Ok();
+}
+
+Status ReceivingSide::hlink_leader_done(int32_t ndx) {
+  HlinkGroup* g = hlink_group(ndx);
+  if (!g || g->leader != ndx || g->leader_done) return Status::Ok();
+  g->leader_done = true;
+  std::vector<int32_t> waiting;
+  waiting.swap(g->waiting);
+  for (int32_t w : waiting) CRSYNC_RETURN_IF_ERROR(link_to_leader(w, ndx));
+  return c_.out->flush();
+}
+
+Status ReceivingSide::link_to_leader(int32_t ndx, int32_t leader) {
+  const FileEntry* e = entry_at(ndx);
+  const FileEntry* le = entry_at(leader);
+  if (!e || !le) return Status::Ok();
+  const std::string rel = local_name(*e), lrel = local_name(*le);
+  struct stat st {
+  }, lst{};
+  bool exists = false, lexists = false;
+  CRSYNC_RETURN_IF_ERROR(dest_.lstat(rel, &st, &exists));
+  CRSYNC_RETURN_IF_ERROR(dest_.lstat(lrel, &lst, &lexists));
+  if (exists && lexists && st.st_dev == lst.st_dev && st.st_ino == lst.st_ino)
+    return Status::Ok();  // already linked: nothing to report
+  uint32_t iflags = wire::kItemLocalChange | wire::kItemXnameFollows;
+  iflags |= exists ? itemize_existing(*e, st) : wire::kItemIsNew;
+  if (!c_.opts.dry_run) {
+    if (!lexists) {
+      c_.output->error("rsync: [generator] stat \"" + lrel + "\" failed: " + errno_text(ENOENT) +
+                       "\n");
+      c_.output->note_xfer_error();
+      return Status::Ok();
+    }
+    fs::Fd parent, lparent;
+    std::string base, lbase;
+    CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
+    CRSYNC_RETURN_IF_ERROR(dest_.open_parent(lrel, &lparent, &lbase));
+    const std::string tmp = tmp_name_for(base);
+    if (::linkat(lparent.get(), lbase.c_str(), parent.get(), tmp.c_str(), 0) != 0 ||
+        ::renameat(parent.get(), tmp.c_str(), parent.get(), base.c_str()) != 0) {
+      c_.output->error(
+          "rsync: [generator] link "
+          " + rel + "
+          " => " +
+          lrel + " failed: " + errno_text(errno) + "\n");
+      c_.output->note_xfer_error();
+      ::unlinkat(parent.get(), tmp.c_str(), 0);
+      return Status::Ok();
+    }
+  }
+  if (gen_logs() && c_.logs_items()) log_item(iflags, *e, lrel);
+  if (server_names()) c_.output->info(e->name + " => " + lrel + "\n");
+  if (c_.protocol() < 29) return Status::Ok();
+  ByteWriter w;
+  gen_ndx_->put(w, ndx);
+  wire::put_int16(w, static_cast<uint16_t>(iflags & 0xFFFF));
+  CRSYNC_RETURN_IF_ERROR(wire::put_vstring(w, lrel));
+  return c_.out->write(w);
+}
+
+}  // namespace crsync::session
