@@ -15,6 +15,8 @@ Result<FilterRule> parse_rule(const std::string& text) {
         r.sender_only = true;
       else if (text[i] == 'r')
         r.receiver_only = true;
+      else if (text[i] == 'p')
+        r.perishable = true;
       else
         return Status::Error(ExitCode::kUnsupported,
                              "filter rule not supported by crsync yet: " + text);
@@ -98,6 +100,7 @@ std::string wire_text(const FilterRule& r) {
   std::string t = r.include ? "+" : "-";
   if (r.sender_only) t += 's';
   if (r.receiver_only) t += 'r';
+  if (r.perishable) t += 'p';
   t += ' ';
   if (r.anchored) t += '/';
   t += r.pattern;

@@ -24,6 +24,11 @@ struct FilterRule {
   bool and_below = false;      // "/***" suffix: the directory and its contents
   bool sender_only = false;    // "s" modifier: hides files from the sender
   bool receiver_only = false;  // "r" modifier: protects files on the receiver
+  // "p" modifier: the rule does not keep a directory that is being deleted
+  // from going (crsync's deletions do not consult the rules inside such a
+  // directory anyway). Upstream's client adds "-p .~tmp~/" for
+  // --delay-updates.
+  bool perishable = false;
 };
 
 enum class Side { kSender, kReceiver };

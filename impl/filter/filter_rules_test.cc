@@ -58,5 +58,17 @@ TEST(FilterRulesTest, WireTextAndRefusals) {
   EXPECT_EQ(wire_text(side[0]), "-s *.dat");
 }
 
+// Upstream's client adds "-p .~tmp~/" for --delay-updates and sends it;
+// the perishable rule still excludes, on either side.
+TEST(FilterRulesTest, PerishableModifier) {
+  const auto r = rules({"-p .~tmp~/"});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].perishable);
+  EXPECT_TRUE(is_excluded(r, ".~tmp~", true, Side::kSender));
+  EXPECT_TRUE(is_excluded(r, "a/.~tmp~", true, Side::kReceiver));
+  EXPECT_FALSE(is_excluded(r, ".~tmp~", false, Side::kSender));  // directories only
+  EXPECT_EQ(wire_text(r[0]), "-p .~tmp~/");
+}
+
 }  // namespace
 }  // namespace crsync::filter
