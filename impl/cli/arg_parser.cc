@@ -169,10 +169,10 @@ const std::vector<OptDef>& table() {
       {"append-verify", 0, Arg::kNone, UNSUPPORTED("--append-verify")},
       {"partial", 0, Arg::kNone, FLAG(partial), true, NEG(partial)},
       {"partial-dir", 0, Arg::kRequired, UNSUPPORTED("--partial-dir")},
-      {"temp-dir", 'T', Arg::kRequired, UNSUPPORTED("--temp-dir")},
-      {"delay-updates", 0, Arg::kNone, UNSUPPORTED("--delay-updates")},
-      {"backup", 'b', Arg::kNone, UNSUPPORTED("--backup")},
-      {"backup-dir", 0, Arg::kRequired, UNSUPPORTED("--backup-dir")},
+      {"temp-dir", 'T', Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.temp_dir = v; return Status::Ok(); }},
+      {"delay-updates", 0, Arg::kNone, FLAG(delay_updates), true, NEG(delay_updates)},
+      {"backup", 'b', Arg::kNone, FLAG(backup), true, NEG(backup)},
+      {"backup-dir", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.backup_dir = v; return Status::Ok(); }},
       {"suffix", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.suffix = v; return Status::Ok(); }},
       {"delete", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) {
          p.opts.delete_requested = true; return Status::Ok(); }},
@@ -282,6 +282,16 @@ Status apply_implications(ParsedArgs* p) {
   if (ff && p->recurse_level == 1) {
     o.recursive = false;
     p->recurse_level = 0;
+  }
+  // Rules a client adds of its own (upstream options.c and compat.c): -b
+  // with deletions and no --backup-dir protects the backups ("P *~"), and
+  // --delay-updates hides its ".~tmp~" directories (perishable, so they do
+  // not keep a deleted directory alive).
+  if (!o.am_server) {
+    if (o.making_backups() && !o.backup_dir && o.deleting() && !o.delete_excluded)
+      o.filter_rules.push_back("P *" + o.backup_suffix());
+    if (o.delay_updates && o.partial_dir.empty())
+      o.filter_rules.push_back("-p " + std::string(session::Options::kDelayDir) + "/");
   }
   o.relative = p->relative_paths < 0 ? ff : p->relative_paths == 1;
   if (!o.relative) o.implied_dirs = false;

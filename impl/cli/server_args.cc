@@ -29,7 +29,7 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
   std::string w = "-";
   for (int i = 0; i < o.verbose; ++i) w += 'v';
   if (o.quiet) w += 'q';
-  if (o.backup) w += 'b';
+  if (o.making_backups()) w += 'b';
   if (o.update_only) w += 'u';
   if (o.dry_run) w += 'n';
   if (o.preserve_links) w += 'l';
@@ -40,7 +40,9 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
   if ((o.dirs && !o.recursive) || dirs_delete) w += 'd';
   if (client_is_sender) {
     if (o.keep_dirlinks) w += 'K';
-    if (o.omit_dir_times) w += 'O';
+    // -b without --backup-dir implies -O on the receiver, and upstream's
+    // client then leaves an explicit -O out.
+    if (o.omit_dir_times && !(o.making_backups() && o.backup_dir_used().empty())) w += 'O';
     if (o.omit_link_times) w += 'J';
   } else {
     if (o.copy_links) w += 'L';
@@ -78,6 +80,15 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
   if (client_is_sender && o.itemize) argv.push_back("--log-format=%i");
   if (o.block_size) argv.push_back("-B" + std::to_string(o.block_size));
   if (o.timeout) argv.push_back("--timeout=" + std::to_string(o.timeout));
+  // The backup options go both ways (split, so that a remote shell expands
+  // a "~"); the suffix only when it is not the default.
+  const std::string bdir = o.backup_dir_used();
+  if (!bdir.empty()) {
+    argv.push_back("--backup-dir");
+    argv.push_back(safe_option_value(bdir));
+  }
+  if (o.backup_suffix() != (bdir.empty() ? "~" : ""))
+    argv.push_back("--suffix=" + safe_option_value(o.backup_suffix()));
   if (!o.checksum_choice.empty()) argv.push_back("--checksum-choice=" + o.checksum_choice);
   if (o.compress && !o.compress_choice.empty()) {
     if (o.compress_choice == "zlibx")
@@ -107,11 +118,20 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
     if (o.modify_window) argv.push_back("--modify-window=" + std::to_string(o.modify_window));
   }
   if (o.checksum_seed) argv.push_back("--checksum-seed=" + std::to_string(o.checksum_seed));
-  if (client_is_sender && o.partial) argv.push_back("--partial");
+  // --delay-updates stands for its implied partial dir, which takes the
+  // place of --partial.
+  if (client_is_sender && o.delay_updates)
+    argv.push_back("--delay-updates");
+  else if (client_is_sender && o.partial)
+    argv.push_back("--partial");
   if (o.numeric_ids) argv.push_back("--numeric-ids");
   if (client_is_sender) {
     if (o.ignore_existing) argv.push_back("--ignore-existing");
     if (o.existing_only) argv.push_back("--existing");
+    if (!o.temp_dir.empty()) {
+      argv.push_back("--temp-dir");
+      argv.push_back(safe_option_value(o.temp_dir));
+    }
   }
   if (o.inplace) argv.push_back("--inplace");
   if (!o.files_from.empty()) {

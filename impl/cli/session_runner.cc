@@ -290,11 +290,11 @@ SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, 
   if (s.ok() && !local && (!push || o.deleting())) {
     ByteWriter w;
     // With --delete-excluded the receiving side must not protect excluded
-    // files, so a pushing client does not send them.
+    // files, so a pushing client sends only its receiver-side rules.
     const bool elide = push && o.delete_excluded;
     for (const auto& r : c.rules) {
-      if (elide) break;
-      const std::string t = filter::wire_text(r);
+      if (!filter::sent_to_peer(r, push) || (elide && !r.receiver_only)) continue;
+      const std::string t = filter::wire_text(r, c.protocol());
       wire::put_int32(w, static_cast<int32_t>(t.size()));
       w.append(t);
     }

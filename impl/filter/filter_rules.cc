@@ -2,6 +2,8 @@
 
 #include "filter/wildmatch.h"
 
+#include <string_view>
+
 namespace crsync::filter {
 
 Result<FilterRule> parse_rule(const std::string& text) {
@@ -15,11 +17,20 @@ Result<FilterRule> parse_rule(const std::string& text) {
         r.sender_only = true;
       else if (text[i] == 'r')
         r.receiver_only = true;
+      else if (text[i] == 'p')
+        r.perishable = true;
       else
         return Status::Error(ExitCode::kUnsupported,
                              "filter rule not supported by crsync yet: " + text);
     }
     pat = text.substr(sp + 1);
+  } else if (text.size() > 2 && text[1] == ' ' &&
+             std::string_view("PHSR").find(text[0]) != std::string_view::npos) {
+    // Shorthands: P(rotect) = "-r", H(ide) = "-s", S(how) = "+s", R(isk) = "+r".
+    r.include = text[0] == 'S' || text[0] == 'R';
+    r.receiver_only = text[0] == 'P' || text[0] == 'R';
+    r.sender_only = !r.receiver_only;
+    pat = text.substr(2);
   } else if (text.rfind("exclude ", 0) == 0) {
     pat = text.substr(8);
   } else if (text.rfind("include ", 0) == 0) {
@@ -94,10 +105,11 @@ bool is_excluded(const std::vector<FilterRule>& rules, const std::string& path, 
   return false;
 }
 
-std::string wire_text(const FilterRule& r) {
+std::string wire_text(const FilterRule& r, int protocol) {
   std::string t = r.include ? "+" : "-";
   if (r.sender_only) t += 's';
   if (r.receiver_only) t += 'r';
+  if (r.perishable && protocol >= 30) t += 'p';
   t += ' ';
   if (r.anchored) t += '/';
   t += r.pattern;

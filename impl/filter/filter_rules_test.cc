@@ -58,5 +58,34 @@ TEST(FilterRulesTest, WireTextAndRefusals) {
   EXPECT_EQ(wire_text(side[0]), "-s *.dat");
 }
 
+// Upstream's client adds "-p .~tmp~/" for --delay-updates and sends it;
+// the perishable rule still excludes, on either side.
+TEST(FilterRulesTest, PerishableModifier) {
+  const auto r = rules({"-p .~tmp~/"});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].perishable);
+  EXPECT_TRUE(is_excluded(r, ".~tmp~", true, Side::kSender));
+  EXPECT_TRUE(is_excluded(r, "a/.~tmp~", true, Side::kReceiver));
+  EXPECT_FALSE(is_excluded(r, ".~tmp~", false, Side::kSender));  // directories only
+  EXPECT_EQ(wire_text(r[0]), "-p .~tmp~/");
+  EXPECT_EQ(wire_text(r[0], 29), "- .~tmp~/");  // 'p' travels from protocol 30
+}
+
+// The one-letter shorthands map to side modifiers, and a rule only the
+// local side uses is not sent (upstream send_rules).
+TEST(FilterRulesTest, ShorthandsAndElision) {
+  const auto r = rules({"P *~", "H *.o", "S keep.o", "R risk~"});
+  EXPECT_EQ(wire_text(r[0]), "-r *~");
+  EXPECT_EQ(wire_text(r[1]), "-s *.o");
+  EXPECT_EQ(wire_text(r[2]), "+s keep.o");
+  EXPECT_EQ(wire_text(r[3]), "+r risk~");
+  EXPECT_TRUE(sent_to_peer(r[0], /*am_sender=*/true));
+  EXPECT_FALSE(sent_to_peer(r[0], /*am_sender=*/false));
+  EXPECT_FALSE(sent_to_peer(r[1], /*am_sender=*/true));
+  EXPECT_TRUE(sent_to_peer(r[1], /*am_sender=*/false));
+  EXPECT_TRUE(is_excluded(r, "a~", false, Side::kReceiver));
+  EXPECT_FALSE(is_excluded(r, "a~", false, Side::kSender));
+}
+
 }  // namespace
 }  // namespace crsync::filter

@@ -61,18 +61,29 @@ Status ReceivingSide::generate_dir(const FileEntry& e, int32_t ndx, bool partial
     // Seen in its parent's list: with -t (and no -O) a missing directory is
     // made now, so the parent's time can be set when its list is done; it
     // is itemized (as new) when its own list starts.
-    if (!c_.opts.preserve_mtimes || c_.opts.omit_dir_times || c_.opts.dry_run) return Status::Ok();
+    if (!c_.opts.preserve_mtimes || c_.opts.omits_dir_times() || c_.opts.dry_run)
+      return Status::Ok();
     if (exists && S_ISDIR(st.st_mode)) return Status::Ok();
     CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
-    if (exists && ::unlinkat(parent.get(), base.c_str(), 0) != 0) return Status::Ok();
+    const char* what = "unlink";
+    if (exists && !remove_file(parent.get(), base, rel, c_.opts.making_backups(), &what))
+      return Status::Ok();
     if (::mkdirat(parent.get(), base.c_str(), (e.mode & 0700) | 0700) == 0)
       dirs_created_.insert(&e);
     return Status::Ok();
   }
   if (exists && !S_ISDIR(st.st_mode)) {
     if (!c_.opts.dry_run) {
+      // Made way for (with -b: moved to its backup).
       CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
-      ::unlinkat(parent.get(), base.c_str(), 0);
+      const char* what = "unlink";
+      if (!remove_file(parent.get(), base, rel, c_.opts.making_backups(), &what)) {
+        c_.output->error("rsync: [generator] delete_file: " + std::string(what) + "(" + rel +
+                         ") failed: " + errno_text(errno) + "\n");
+        c_.output->error("rsync: [generator] could not make way for new directory: " + rel + "\n");
+        c_.output->note_xfer_error();
+        return Status::Ok();
+      }
     }
     exists = false;
   }
@@ -128,6 +139,10 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
   else
     iflags |= itemize_existing(e, st);
   if (!c_.opts.dry_run) {
+    // -b: what is replaced is backed up first (upstream atomic_create).
+    if (exists && !S_ISDIR(st.st_mode) && c_.opts.making_backups() &&
+        make_backup(rel, BackupHow::kLinkFirst) == BackupResult::kFailed)
+      return Status::Ok();
     const std::string tmp = tmp_name_for(base);
     if (::symlinkat(e.link_target.c_str(), parent.get(), tmp.c_str()) != 0 ||
         (exists && S_ISDIR(st.st_mode) &&
@@ -174,6 +189,9 @@ Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
   else
     iflags |= itemize_existing(e, st);
   if (!c_.opts.dry_run) {
+    if (exists && !S_ISDIR(st.st_mode) && c_.opts.making_backups() &&
+        make_backup(rel, BackupHow::kLinkFirst) == BackupResult::kFailed)
+      return Status::Ok();
     const std::string tmp = tmp_name_for(base);
     if (::mknodat(parent.get(), tmp.c_str(), (e.mode & S_IFMT) | 0600, rdev) != 0 ||
         ::renameat(parent.get(), tmp.c_str(), parent.get(), base.c_str()) != 0) {
@@ -207,8 +225,15 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
       fs::Fd parent;
       std::string base;
       CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
-      if (::unlinkat(parent.get(), base.c_str(), S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) != 0) {
-        c_.output->error("rsync: [generator] delete_file: rmdir \"" + rel +
+      // A directory in the way is removed; anything else is too, or with
+      // -b moved to its backup (not in a redo, as upstream).
+      const char* what = "rmdir";
+      const bool removed =
+          S_ISDIR(st.st_mode)
+              ? ::unlinkat(parent.get(), base.c_str(), AT_REMOVEDIR) == 0
+              : remove_file(parent.get(), base, rel, o.making_backups() && !redo, &what);
+      if (!removed) {
+        c_.output->error("rsync: [generator] delete_file: " + std::string(what) + " \"" + rel +
                          "\" failed: " + errno_text(errno) + "\n");
         c_.output->note_xfer_error();
         return Status::Ok();
@@ -249,6 +274,16 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
         std::string base;
         CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
         set_attrs(parent.get(), base, e, -1, false, true);
+        if (o.delay_updates) {
+          // A file left in .~tmp~ by an earlier run is no longer wanted.
+          fs::Fd pdir = delay_dir(parent.get(), false);
+          struct stat pst {};
+          if (pdir.valid() && ::fstatat(pdir.get(), base.c_str(), &pst, AT_SYMLINK_NOFOLLOW) == 0 &&
+              S_ISREG(pst.st_mode)) {
+            ::unlinkat(pdir.get(), base.c_str(), 0);
+            ::unlinkat(parent.get(), Options::kDelayDir, AT_REMOVEDIR);
+          }
+        }
       }
       if (gen_logs() && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
       if (item_is_significant(iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
@@ -268,9 +303,24 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
   } else {
     iflags |= wire::kItemIsNew;
   }
+  const bool whole = o.whole_file == 1 || (o.whole_file < 0 && c_.local);
+  // --inplace -b: the receiver overwrites the destination, so it is copied
+  // to its backup first; with delta transfer the backup is the basis the
+  // receiver reads (upstream's FNAMECMP_BACKUP). No second backup in a redo.
+  uint8_t basis_type = wire::kFnamecmpFname;
+  if (exists && o.inplace && o.making_backups() && !redo && !o.dry_run) {
+    if (make_backup(rel, BackupHow::kCopy) != BackupResult::kKept) return Status::Ok();
+    if (!whole) {
+      basis_type = wire::kFnamecmpBackup;
+      iflags |= wire::kItemBasisTypeFollows;
+    }
+  }
   ByteWriter w;
   gen_ndx_->put(w, ndx);
-  if (c_.protocol() >= 29) wire::put_int16(w, static_cast<uint16_t>(iflags));
+  if (c_.protocol() >= 29) {
+    wire::put_int16(w, static_cast<uint16_t>(iflags));
+    if (iflags & wire::kItemBasisTypeFollows) wire::put_byte(w, basis_type);
+  }
   if (hlinked) hlink_group(ndx)->leader = ndx;
   if (o.dry_run) {
     CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
@@ -279,7 +329,6 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
   if (c_.neg.inc_recurse) {
     if (RecvList* l = list_for(ndx)) ++l->in_progress;
   }
-  const bool whole = o.whole_file == 1 || (o.whole_file < 0 && c_.local);
   delta::Signature sig;
   if (exists && !whole && st.st_size > 0) {
     auto fd = dest_.open_read(rel);
@@ -420,13 +469,21 @@ Status ReceivingSide::remove_now(int parent_fd, const std::string& base, const s
                                  bool is_dir) {
   struct stat st {};
   if (::fstatat(parent_fd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Status::Ok();
-  if (!c_.opts.dry_run && ::unlinkat(parent_fd, base.c_str(), is_dir ? AT_REMOVEDIR : 0) != 0) {
+  // With -b a deleted file goes to its backup; a directory is removed
+  // (upstream delete_item), which fails while backups made inside it with
+  // a suffix are there.
+  const char* what = is_dir ? "rmdir" : "unlink";
+  const bool removed = c_.opts.dry_run ? true
+                       : is_dir
+                           ? ::unlinkat(parent_fd, base.c_str(), AT_REMOVEDIR) == 0
+                           : remove_file(parent_fd, base, rel, c_.opts.making_backups(), &what);
+  if (!removed) {
     if (is_dir && (errno == ENOTEMPTY || errno == EEXIST)) {
       c_.output->info("cannot delete non-empty directory: " + rel + "\n");
       return Status::Ok();
     }
-    c_.output->error("rsync: [generator] delete_file: " + std::string(is_dir ? "rmdir" : "unlink") +
-                     "(" + rel + ") failed: " + errno_text(errno) + "\n");
+    c_.output->error("rsync: [generator] delete_file: " + std::string(what) + "(" + rel +
+                     ") failed: " + errno_text(errno) + "\n");
     c_.output->note_xfer_error();
     return Status::Ok();
   }

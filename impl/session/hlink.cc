@@ -119,6 +119,9 @@ Status ReceivingSide::link_to_leader(int32_t ndx, int32_t leader) {
     std::string base, lbase;
     CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
     CRSYNC_RETURN_IF_ERROR(dest_.open_parent(lrel, &lparent, &lbase));
+    if (exists && !S_ISDIR(st.st_mode) && c_.opts.making_backups() &&
+        make_backup(rel, BackupHow::kLinkFirst) == BackupResult::kFailed)
+      return Status::Ok();
     const std::string tmp = tmp_name_for(base);
     if (::linkat(lparent.get(), lbase.c_str(), parent.get(), tmp.c_str(), 0) != 0 ||
         ::renameat(parent.get(), tmp.c_str(), parent.get(), base.c_str()) != 0) {

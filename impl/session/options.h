@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wire/negotiate.h"
@@ -68,11 +69,11 @@ struct Options {
   int append = 0;                              // --append (1), --append-verify (2)
   bool partial = false;                        // --partial
   std::string partial_dir;                     // --partial-dir
-  std::string temp_dir;                        // --temp-dir
+  std::string temp_dir;                        // --temp-dir (-T)
   bool delay_updates = false;                  // --delay-updates
   bool backup = false;                         // -b
-  std::string backup_dir;                      // --backup-dir
-  std::string suffix = "~";                    // --suffix
+  std::optional<std::string> backup_dir;       // --backup-dir (as given)
+  std::optional<std::string> suffix;           // --suffix (as given)
   DeleteMode delete_mode = DeleteMode::kNone;  // --delete-before/-during/-delay/-after
   bool delete_requested = false;               // plain --delete: timing chosen by protocol
   // The timing in force: plain --delete is "before" below 30, else "during".
@@ -84,6 +85,40 @@ struct Options {
   }
   bool deleting() const {
     return delete_requested || delete_excluded || delete_mode != DeleteMode::kNone;
+  }
+  // ---- backups, temporary files, delayed updates (upstream options.c) ----
+  // -b, or implied by --backup-dir.
+  bool making_backups() const { return backup || backup_dir.has_value(); }
+  // The backup directory in use: leading "./" removed; "." (or nothing)
+  // means none, i.e. backups go next to the files with the suffix.
+  std::string backup_dir_used() const {
+    if (!backup_dir) return {};
+    std::string_view d = *backup_dir;
+    while (d.size() >= 2 && d[0] == '.' && d[1] == '/') d.remove_prefix(2);
+    if (d == ".") return {};
+    return std::string(d);
+  }
+  // The suffix in force: as given, else "" with a --backup-dir and "~"
+  // without one.
+  std::string backup_suffix() const { return suffix ? *suffix : (backup_dir ? "" : "~"); }
+  // Backups made next to the files change their directories, so upstream
+  // leaves directory times alone then (an implied -O that is not sent).
+  bool omits_dir_times() const {
+    return omit_dir_times || (making_backups() && backup_dir_used().empty());
+  }
+  // --delay-updates puts each received file into this directory (beneath
+  // the file's own) until the end of the transfer.
+  static constexpr const char* kDelayDir = ".~tmp~";
+  // The checks upstream makes after parsing these options; empty if none
+  // fails.
+  std::string receiving_option_error() const {
+    const std::string s = backup_suffix();
+    if (s.find('/') != std::string::npos) return "--suffix cannot contain slashes: " + s;
+    if (backup_dir_used().empty() && s.empty() && (!am_server || !am_sender))
+      return backup_dir ? "--suffix cannot be empty when --backup-dir is the same as the dest dir"
+                        : "--suffix cannot be empty without a --backup-dir";
+    if (inplace && delay_updates) return "--inplace cannot be used with --delay-updates";
+    return {};
   }
   bool delete_excluded = false;      // --delete-excluded
   int max_delete = -1;               // --max-delete

@@ -73,12 +73,26 @@ Status ReceivingSide::discard_tokens(const checksum::SumHead& h) {
   return c_.in->read_bytes(sum, static_cast<size_t>(checksum::digest_len(c_.neg.xfer_sum)));
 }
 
-Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t iflags) {
-  (void)iflags;
+Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis_type,
+                                  bool* delayed) {
+  *delayed = false;
+  const Options& o = c_.opts;
   const int proto = c_.protocol();
   const int sum_len = checksum::digest_len(c_.neg.xfer_sum);
   const std::string rel = local_name(e);
   const bool redoing = redo_done_.count(ndx) > 0;
+  // --inplace writes over the destination itself (the sender only refers
+  // to blocks at or ahead of the write position); otherwise a temporary
+  // file (in the file's directory, or the --temp-dir) is renamed into
+  // place once the file checks out.
+  const bool inplace = o.inplace;
+  // --delay-updates parks finished files in the .~tmp~ directory next to
+  // them until phase 2; it implies a partial dir, and so --partial.
+  const bool delay = o.delay_updates && !inplace;
+  const bool keep_partial = (o.partial || delay) && !inplace;
+  // upstream: a redo under --partial without a partial dir does not back
+  // the destination up again (the failed file already replaced it).
+  const bool backups = o.making_backups() && !(redoing && keep_partial && !delay);
 
   checksum::SumHead h;
   CRSYNC_RETURN_IF_ERROR(
@@ -96,16 +110,26 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t ifla
   Basis basis;
   fs::Fd basis_fd;
   if (h.count > 0) {
-    const int fd = ::openat(parent.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    // The basis is the destination, or the backup the generator made of
+    // it for --inplace -b (named by the basis type; below 29 implied).
+    int fd = -1;
+    if (basis_type == wire::kFnamecmpBackup || (proto < 29 && inplace && o.making_backups())) {
+      fs::Fd bdir;
+      std::string bname, shown;
+      std::lock_guard<std::mutex> lock(backup_mu_);  // the generator may be making backups
+      if (backup_location(rel, false, &bdir, &bname, &shown))
+        fd = ::openat(bdir.get(), bname.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0 && proto < 29)
+        fd = ::openat(parent.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    } else {
+      fd = ::openat(parent.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    }
     if (fd >= 0) {
       basis_fd = fs::Fd(fd);
       if (!basis.map(fd)) basis.len = 0;
     }
   }
-  // --inplace writes over the destination itself (the sender only refers
-  // to blocks at or ahead of the write position); otherwise a temporary
-  // file is renamed into place once the file checks out.
-  const bool inplace = c_.opts.inplace;
+  const int tmp_dir = temp_dir_.valid() ? temp_dir_.get() : parent.get();
   std::string tmp;
   fs::Fd out_fd;
   if (inplace) {
@@ -114,9 +138,9 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t ifla
     if (fd >= 0) out_fd = fs::Fd(fd);
   }
   for (int tries = 0; !inplace && tries < 10 && !out_fd.valid(); ++tries) {
-    tmp = tmp_name_for(base);
-    const int fd = ::openat(parent.get(), tmp.c_str(),
-                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    tmp = tmp_name_for(base, !temp_dir_.valid());
+    const int fd =
+        ::openat(tmp_dir, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd >= 0)
       out_fd = fs::Fd(fd);
     else if (errno != EEXIST)
@@ -148,12 +172,36 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t ifla
   bool missing_basis = false;
   uint64_t out_off = 0;  // the output offset: flushed bytes plus buf
   bool got_literal = false;
-  // Puts a finished or failed file in place without its mtime (so the next
-  // run looks at it again): --partial and --inplace keep what arrived.
+  // Keeps what arrived of a failed or cut-off file, without its mtime (so
+  // the next run looks at it again): --inplace leaves it where it is;
+  // --delay-updates puts it into the .~tmp~ directory; --partial puts it
+  // in place of the destination, which is backed up first.
   const auto keep_unfinished = [&]() {
-    set_attrs(parent.get(), base, e, out_fd.get(), true, false);
+    if (inplace) {
+      set_attrs(parent.get(), base, e, out_fd.get(), true, false);
+      out_fd = fs::Fd();
+      return;
+    }
+    if (delay) {
+      fs::Fd pdir = delay_dir(parent.get(), true);
+      if (!pdir.valid()) {
+        c_.output->error(std::string("Unable to create partial-dir for ") + rel +
+                         " -- discarding partial file.\n");
+        out_fd = fs::Fd();
+        ::unlinkat(tmp_dir, tmp.c_str(), 0);
+        return;
+      }
+      (void)move_into_place(e, tmp_dir, tmp, out_fd.get(), pdir.get(), base, rel, false);
+      out_fd = fs::Fd();
+      return;
+    }
+    if (backups && make_backup(rel, BackupHow::kLinkFirst) == BackupResult::kFailed) {
+      out_fd = fs::Fd();
+      ::unlinkat(tmp_dir, tmp.c_str(), 0);
+      return;
+    }
+    (void)move_into_place(e, tmp_dir, tmp, out_fd.get(), parent.get(), base, rel, false);
     out_fd = fs::Fd();
-    if (!inplace) ::renameat(parent.get(), tmp.c_str(), parent.get(), base.c_str());
   };
   for (;;) {
     delta::Token t;
@@ -168,10 +216,10 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t ifla
       // The session broke off inside this file.
       if (out_fd.valid()) {
         flush();
-        if (!inplace && c_.opts.partial && got_literal)
+        if (!inplace && keep_partial && got_literal)
           keep_unfinished();
         else if (!inplace)
-          ::unlinkat(parent.get(), tmp.c_str(), 0);
+          ::unlinkat(tmp_dir, tmp.c_str(), 0);
       }
       return rs;
     }
@@ -190,7 +238,8 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t ifla
         CRSYNC_RETURN_IF_ERROR(see_block(h, t.block, blk));
         fsum.update(blk);
         if (inplace && off == out_off) {
-          // The block is already where it belongs: skip over it.
+          // The block is already where it belongs (the basis is the file
+          // being written, or a backup copy of it): skip over it.
           flush();
           if (out_fd.valid()) ::lseek(out_fd.get(), static_cast<off_t>(len), SEEK_CUR);
         } else {
@@ -214,22 +263,23 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t ifla
   if (!out_fd.valid() || !ws.ok()) {
     if (!ws.ok()) {
       c_.output->error("rsync: [receiver] " + std::string(ws.message()) + "\n");
-      if (!inplace) ::unlinkat(parent.get(), tmp.c_str(), 0);
+      if (!inplace) ::unlinkat(tmp_dir, tmp.c_str(), 0);
       return Status::Error(ExitCode::kFileIo, std::string(ws.message()));
     }
     return Status::Ok();
   }
   if (!ok) {
-    // upstream: the failed file is discarded, or with --inplace or
-    // --partial kept (without its mtime) for the redo to work from.
-    const bool keep = inplace || c_.opts.partial;
+    // upstream: the failed file is discarded, or with --inplace, --partial
+    // or --delay-updates kept (without its mtime) for the redo to work
+    // from.
+    const bool keep = inplace || keep_partial;
     if (keep)
       keep_unfinished();
     else
-      ::unlinkat(parent.get(), tmp.c_str(), 0);
-    const std::string kept = keep ? "retained" : "discarded";
+      ::unlinkat(tmp_dir, tmp.c_str(), 0);
+    const std::string kept = !keep ? "discarded" : delay ? "put into partial-dir" : "retained";
     if (!redoing) {
-      if (c_.opts.verbose > 0 || c_.opts.itemize)
+      if (o.verbose > 0 || o.itemize)
         c_.output->warning("WARNING: " + rel + " failed verification -- update " + kept +
                            " (will try again).\n");
       redo_done_.insert(ndx);
@@ -240,14 +290,64 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint32_t ifla
     }
     return Status::Ok();
   }
-  set_attrs(parent.get(), base, e, out_fd.get(), true, true);
-  out_fd = fs::Fd();
-  if (inplace) return Status::Ok();
-  if (::renameat(parent.get(), tmp.c_str(), parent.get(), base.c_str()) != 0) {
-    c_.output->error("rsync: [receiver] rename \"" + tmp + "\" -> \"" + rel +
-                     "\": " + errno_text(errno) + "\n");
-    c_.output->note_xfer_error();
-    ::unlinkat(parent.get(), tmp.c_str(), 0);
+  if (inplace) {
+    set_attrs(parent.get(), base, e, out_fd.get(), true, true);
+    return Status::Ok();
+  }
+  if (delay) {
+    fs::Fd pdir = delay_dir(parent.get(), true);
+    if (!pdir.valid()) {
+      c_.output->error(std::string("Unable to create partial-dir for ") + rel +
+                       " -- discarding completed file.\n");
+      out_fd = fs::Fd();
+      ::unlinkat(tmp_dir, tmp.c_str(), 0);
+      return Status::Ok();
+    }
+    if (move_into_place(e, tmp_dir, tmp, out_fd.get(), pdir.get(), base, rel, true)) {
+      delayed_.push_back(ndx);
+      *delayed = true;
+    }
+    return Status::Ok();
+  }
+  if (backups && make_backup(rel, BackupHow::kLinkFirst) == BackupResult::kFailed) {
+    // upstream: a backup that cannot be made ends the transfer (exit 11).
+    out_fd = fs::Fd();
+    ::unlinkat(tmp_dir, tmp.c_str(), 0);
+    return Status::Error(ExitCode::kFileIo, "");
+  }
+  (void)move_into_place(e, tmp_dir, tmp, out_fd.get(), parent.get(), base, rel, true);
+  return Status::Ok();
+}
+
+// --delay-updates: the files parked in their directories' .~tmp~ go into
+// place (each backed up first with -b), and the emptied .~tmp~
+// directories are removed (upstream handle_delayed_updates).
+Status ReceivingSide::handle_delayed_updates() {
+  std::vector<int32_t> todo;
+  todo.swap(delayed_);
+  for (const int32_t ndx : todo) {
+    const FileEntry* e = entry_at(ndx);
+    if (!e) continue;
+    const std::string rel = local_name(*e);
+    fs::Fd parent;
+    std::string base;
+    if (!dest_.open_parent(rel, &parent, &base).ok()) continue;
+    fs::Fd pdir = delay_dir(parent.get(), false);
+    const size_t slash = rel.rfind('/');
+    const std::string parked =
+        (slash == std::string::npos ? std::string() : rel.substr(0, slash + 1)) +
+        Options::kDelayDir + "/" + base;
+    if (c_.opts.making_backups() &&
+        make_backup(rel, BackupHow::kLinkFirst) == BackupResult::kFailed)
+      continue;
+    if (!pdir.valid() || ::renameat(pdir.get(), base.c_str(), parent.get(), base.c_str()) != 0) {
+      c_.output->error("rsync: [receiver] rename failed for \"" + rel + "\" (from " + parked +
+                       "): " + errno_text(pdir.valid() ? errno : ENOENT) + "\n");
+      c_.output->note_xfer_error();
+      continue;
+    }
+    if (e->hlinked) post({Event::kSuccess, ndx});
+    ::unlinkat(parent.get(), Options::kDelayDir, AT_REMOVEDIR);  // once it is empty
   }
   return Status::Ok();
 }
@@ -288,6 +388,7 @@ Status ReceivingSide::receiver_main() {
         if (lists_freed_ < list_count()) continue;
       }
       if (++phase > c_.max_phase()) break;
+      if (phase == 2 && c_.opts.delay_updates) CRSYNC_RETURN_IF_ERROR(handle_delayed_updates());
       post({Event::kDone, 0});
       continue;
     }
@@ -328,14 +429,17 @@ Status ReceivingSide::receiver_main() {
     uint16_t iflags16 = wire::kItemTransfer;
     uint32_t iflags = wire::kItemTransfer | wire::kItemMissingData;
     std::string xname;
+    uint8_t basis_type = wire::kFnamecmpFname;
     if (proto >= 29) {
       CRSYNC_RETURN_IF_ERROR(c_.in->read_int16(&iflags16));
       iflags = iflags16;
       if (iflags & wire::kItemBasisTypeFollows) {
-        uint8_t type = 0;
-        CRSYNC_RETURN_IF_ERROR(c_.in->read_byte(&type));
-        CRSYNC_PEER_CHECK(type == wire::kFnamecmpFname, ExitCode::kProtocol,
-                          "invalid basis_dir index: " + std::to_string(type) + ".");
+        CRSYNC_RETURN_IF_ERROR(c_.in->read_byte(&basis_type));
+        // Our generator names the destination, or (--inplace -b) its backup.
+        CRSYNC_PEER_CHECK(basis_type == wire::kFnamecmpFname ||
+                              (basis_type == wire::kFnamecmpBackup && c_.opts.making_backups()),
+                          ExitCode::kProtocol,
+                          "invalid basis_dir index: " + std::to_string(basis_type) + ".");
       }
       if (iflags & wire::kItemXnameFollows) {
         CRSYNC_RETURN_IF_ERROR(c_.in->decode(
@@ -362,11 +466,15 @@ Status ReceivingSide::receiver_main() {
     }
     if (!c_.am_server && c_.logs_items()) log_item(iflags, e);
     if (c_.opts.dry_run) continue;
-    CRSYNC_RETURN_IF_ERROR(receive_one(e, ndx, iflags));
+    bool delayed = false;
+    CRSYNC_RETURN_IF_ERROR(receive_one(e, ndx, basis_type, &delayed));
     // Incremental recursion: the generator counts each file's outcome (a
-    // redo request reports itself).
-    if ((inc || e.hlinked) && (redo_before || !redo_done_.count(ndx))) post({Event::kSuccess, ndx});
+    // redo request reports itself; a delayed file once it is in place).
+    if (!delayed && (inc || e.hlinked) && (redo_before || !redo_done_.count(ndx)))
+      post({Event::kSuccess, ndx});
   }
+  // Below 29 there is no phase 2: the delayed files go into place now.
+  if (phase == 2 && c_.opts.delay_updates) CRSYNC_RETURN_IF_ERROR(handle_delayed_updates());
   // A client receiver reads the server sender's statistics.
   if (!c_.am_server) {
     int64_t v[5] = {0, 0, 0, 0, 0};

@@ -91,7 +91,9 @@ class ReceivingSide {
   void touch_up_dirs();
   // ---- receiver ----
   Status receiver_main();
-  Status receive_one(const flist::FileEntry& e, int32_t ndx, uint32_t iflags);
+  // `basis_type`: the FNAMECMP type the generator chose (fname or backup).
+  // `delayed` is set when --delay-updates holds the file back.
+  Status receive_one(const flist::FileEntry& e, int32_t ndx, uint8_t basis_type, bool* delayed);
   Status discard_file_data();
   Status read_del_stats();
   Status discard_tokens(const checksum::SumHead& h);
@@ -101,6 +103,40 @@ class ReceivingSide {
   // A block the sender referenced, for zlib's history: its basis bytes, or
   // zeros of its length when there is no basis (a discarded file).
   Status see_block(const checksum::SumHead& h, int32_t block, ByteSpan bytes);
+  // ---- backups (-b), --temp-dir, --delay-updates ----
+  // What make_backup did (upstream's 0..3): failed; moved the item away;
+  // linked or copied it (the item is still there); nothing to back up.
+  enum class BackupResult { kFailed, kMoved, kKept, kNone };
+  enum class BackupHow { kLinkFirst, kRename, kCopy };
+  // Checks and opens the --backup-dir and --temp-dir at the start
+  // (upstream do_recv); errors end the session.
+  Status open_aux_dirs();
+  // Backs up the non-directory `rel` (a path beneath the destination):
+  // to rel+suffix next to it, or to DIR/rel+suffix. Thread-safe (the
+  // generator and the receiver both make backups).
+  BackupResult make_backup(const std::string& rel, BackupHow how);
+  // The backup's directory and name for `rel`; `create` makes the missing
+  // directories of a --backup-dir tree. `shown` is the name as printed.
+  bool backup_location(const std::string& rel, bool create, fs::Fd* dir, std::string* name,
+                       std::string* shown);
+  // The fallback when no link or rename will do: a copy of the item (a
+  // regular file's data, a symlink, a device or special file).
+  BackupResult copy_to_backup(int src_dir, const std::string& src, const struct stat& st, int dir,
+                              const std::string& name, const std::string& rel,
+                              const std::string& shown);
+  // Removes a non-directory as a deletion does: with `backup`, into its
+  // backup instead (unless it is itself one). Returns false (errno set) on
+  // failure; `what` names the step for the message.
+  bool remove_file(int parent_fd, const std::string& base, const std::string& rel, bool backup,
+                   const char** what);
+  // The --delay-updates directory beneath `parent_fd` (made when `create`).
+  fs::Fd delay_dir(int parent_fd, bool create);
+  // Moves (or, across file systems, copies) a finished temporary file to
+  // dir/name with its attributes; false after printing an error.
+  bool move_into_place(const flist::FileEntry& e, int tmp_dir, const std::string& tmp, int out_fd,
+                       int dir, const std::string& name, const std::string& rel, bool set_time);
+  // The receiver's --delay-updates renames at the start of phase 2.
+  Status handle_delayed_updates();
   // ---- attributes ----
   uint32_t itemize_existing(const flist::FileEntry& e, const struct stat& st) const;
   void set_attrs(int dirfd, const std::string& base, const flist::FileEntry& e, int fd, bool is_new,
@@ -158,6 +194,14 @@ class ReceivingSide {
   std::set<std::string> names_;  // every name in the list (for deletions)
   int32_t io_error_ = 0;
   int skipped_deletes_ = 0;
+  // --backup-dir: the deepest part that existed at the start, and the
+  // components still to be made when the first backup needs them.
+  fs::Fd backup_root_;
+  std::vector<std::string> backup_missing_;
+  std::string backup_shown_;  // "DIR/" as upstream prints it
+  std::mutex backup_mu_;
+  fs::Fd temp_dir_;               // --temp-dir
+  std::vector<int32_t> delayed_;  // receiver only: --delay-updates files to rename
 
  public:
   int32_t io_error() const { return io_error_; }

@@ -42,14 +42,16 @@ struct Basis {
   ByteSpan span() const { return ByteSpan(static_cast<const uint8_t*>(addr), len); }
 };
 
-inline std::string tmp_name_for(const std::string& base) {
+// A temporary name for `base`: ".base.XXXXXX" next to the file, or
+// "base.XXXXXX" (no added dot) in a --temp-dir.
+inline std::string tmp_name_for(const std::string& base, bool dotted = true) {
   static thread_local std::mt19937 rng(std::random_device{}());
   static const char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   std::string b = base;
-  if (!b.empty() && b[0] == '.') b.erase(0, 1);
+  if (dotted && !b.empty() && b[0] == '.') b.erase(0, 1);
   if (b.size() > 247) b.resize(247);
   if (!b.empty() && b.back() == '.') b.pop_back();
-  std::string out = "." + b + ".";
+  std::string out = (dotted ? "." : "") + b + ".";
   for (int i = 0; i < 6; ++i) out += kChars[rng() % (sizeof kChars - 1)];
   return out;
 }

@@ -452,11 +452,13 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
   checksum::BlockSummer summer(c_.neg.xfer_sum, c_.neg.seed, c_.neg.proper_seed_order);
   checksum::FileSum fsum(c_.neg.xfer_sum, c_.neg.seed);
   // --inplace: the receiver writes over its basis, so blocks behind the
-  // write position must not be referenced. crsync never negotiates
-  // CF_INPLACE_PARTIAL_DIR (it has no --partial-dir yet).
+  // write position must not be referenced. So does a receiver that
+  // resumes from a partial-dir file (e.g. a .~tmp~ one of --delay-updates)
+  // once CF_INPLACE_PARTIAL_DIR is agreed.
   delta::MatchOptions mo;
-  mo.updating_basis_file = delta::sender_updates_basis_file(proto, c_.opts.inplace, false, type,
-                                                            c_.opts.backup && !redo);
+  mo.updating_basis_file = delta::sender_updates_basis_file(
+      proto, c_.opts.inplace, (c_.neg.compat_flags & wire::kCfInplacePartialDir) != 0, type,
+      c_.opts.making_backups() && !redo);
   delta::MatchStats ms2;
   if (compressor_) {
     delta::CompressedTokenSink sink(*compressor_, [&](ByteSpan b) { return c_.out->write(b); });
@@ -517,6 +519,14 @@ Status Sender::read_final_goodbye() {
 }
 
 Status Sender::run() {
+  // A client refuses the receiving options upstream's option parsing
+  // refuses, whichever side receives.
+  if (!c_.am_server) {
+    if (const std::string err = c_.opts.receiving_option_error(); !err.empty()) {
+      c_.output->error("rsync: " + err + "\n");
+      return Status::Error(ExitCode::kSyntax, "");
+    }
+  }
   const delta::CompressionSetting cs =
       delta::resolve_compression(c_.neg.compress, compress_level(c_.opts));
   if (cs.type != wire::CompressType::kNone)
