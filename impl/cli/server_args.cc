@@ -123,6 +123,10 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
     if (o.size_only) argv.push_back("--size-only");
     if (o.stats) argv.push_back("--stats");
     if (o.modify_window) argv.push_back("--modify-window=" + std::to_string(o.modify_window));
+  } else if (!o.skip_compress.empty()) {
+    // Only a sender compresses. (3.4.1 accepts the list but no codec can
+    // change its level mid-stream, so it changes no byte: token.c.)
+    argv.push_back("--skip-compress=" + esc(o.skip_compress));
   }
   if (o.checksum_seed) argv.push_back("--checksum-seed=" + std::to_string(o.checksum_seed));
   // --delay-updates stands for its implied partial dir, which takes the
