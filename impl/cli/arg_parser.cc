@@ -270,6 +270,19 @@ const std::vector<OptDef>& table() {
       {"server", 0, Arg::kNone, FLAG(am_server)},
       {"sender", 0, Arg::kNone, FLAG(am_sender)},
       {"daemon", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) { p.daemon = true; return Status::Ok(); }},
+      // ---- daemon client (issue 4) ----
+      {"port", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         long long n = 0;
+         if (!parse_int(v, &n) || n < 0 || n > 65535) return bad("--port=" + v + " is invalid");
+         p.opts.daemon_port = static_cast<int>(n); return Status::Ok(); }},
+      {"password-file", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.password_file = v; return Status::Ok(); }},
+      {"motd", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) { p.opts.no_motd = false; return Status::Ok(); }},
+      {"no-motd", 0, Arg::kNone, FLAG(no_motd)},
+      {"contimeout", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         long long n = 0;
+         if (!parse_int(v, &n) || n < 0) return bad("--contimeout=" + v + " is invalid");
+         p.opts.contimeout = static_cast<int>(n); return Status::Ok(); }},
+      {"address", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.bind_address = v; return Status::Ok(); }},
       {"version", 'V', Arg::kNone, [](ParsedArgs& p, const std::string&) { p.show_version = true; return Status::Ok(); }},
       {"help", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) { p.show_help = true; return Status::Ok(); }},
   };
