@@ -62,8 +62,8 @@ void finish_summary(Divergence& d, const std::string& detail) {
          printable(d.actual, 160);
   else if (!detail.empty())
     s += ": " + detail;
-  s += " [A offset " + std::to_string(d.offset_a) + ", B offset " + std::to_string(d.offset_b) +
-       "]";
+  s +=
+      " [A offset " + std::to_string(d.offset_a) + ", B offset " + std::to_string(d.offset_b) + "]";
   d.summary = s;
 }
 
@@ -235,12 +235,9 @@ void list_masks(const Dissection& A, const Dissection& B, DiffReport* rep) {
 
 const char* level_name(Level l) {
   switch (l) {
-    case Level::kL0:
-      return "L0";
-    case Level::kL1:
-      return "L1";
-    case Level::kL2:
-      return "L2";
+    case Level::kL0: return "L0";
+    case Level::kL1: return "L1";
+    case Level::kL2: return "L2";
   }
   return "?";
 }

@@ -39,7 +39,7 @@ struct Divergence {
 
 struct LevelResult {
   bool holds = true;
-  Divergence first;  // when !holds
+  Divergence first;     // when !holds
   size_t compared = 0;  // bytes (L0) or elements (L1, L2) compared
   size_t masked = 0;    // of which masked
 };

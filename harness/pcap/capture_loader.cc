@@ -7,10 +7,9 @@ namespace crsync::pcap {
 
 size_t LoadedSession::frame_of(Dir d, uint64_t offset) const {
   const auto& frames = d == Dir::kC2S ? c2s_frames : s2c_frames;
-  auto it = std::upper_bound(frames.begin(), frames.end(), offset,
-                             [](uint64_t v, const std::pair<uint64_t, size_t>& p) {
-                               return v < p.first;
-                             });
+  auto it = std::upper_bound(
+      frames.begin(), frames.end(), offset,
+      [](uint64_t v, const std::pair<uint64_t, size_t>& p) { return v < p.first; });
   if (it == frames.begin()) return frames.empty() ? 0 : frames.front().second;
   return std::prev(it)->second;
 }

@@ -8,16 +8,11 @@ const char* dir_name(Dir d) {
 
 const char* mask_name(Mask m) {
   switch (m) {
-    case Mask::kNone:
-      return "none";
-    case Mask::kAuth:
-      return "auth";
-    case Mask::kSeed:
-      return "seed";
-    case Mask::kStatsFraming:
-      return "stats-framing";
-    case Mask::kStatsTime:
-      return "stats-time";
+    case Mask::kNone: return "none";
+    case Mask::kAuth: return "auth";
+    case Mask::kSeed: return "seed";
+    case Mask::kStatsFraming: return "stats-framing";
+    case Mask::kStatsTime: return "stats-time";
   }
   return "?";
 }

@@ -41,17 +41,17 @@ struct Field {
 
 struct Element {
   Dir dir = Dir::kC2S;
-  std::string kind;      // "greeting", "frame", "file-list entry", "ndx", "token literal", ...
-  int64_t index = -1;    // ordinal where meaningful (file-list entry 17, block sum 3)
-  std::string subject;   // what it is about: a file name, a MSG_ name
-  uint64_t offset = 0;   // raw stream offset of the first byte
-  uint64_t length = 0;   // raw bytes from the first to the last (frame headers between included)
+  std::string kind;     // "greeting", "frame", "file-list entry", "ndx", "token literal", ...
+  int64_t index = -1;   // ordinal where meaningful (file-list entry 17, block sum 3)
+  std::string subject;  // what it is about: a file name, a MSG_ name
+  uint64_t offset = 0;  // raw stream offset of the first byte
+  uint64_t length = 0;  // raw bytes from the first to the last (frame headers between included)
   Plane plane = Plane::kRaw;
   uint64_t data_offset = 0;  // offset in `plane` (raw: == offset)
   uint64_t data_length = 0;
   Track track = Track::kData;
-  bool in_l1 = true;   // false: framing only (frame headers, keepalives)
-  bool in_l2 = true;   // false: compared through a decoded summary (compressed token bytes)
+  bool in_l1 = true;  // false: framing only (frame headers, keepalives)
+  bool in_l2 = true;  // false: compared through a decoded summary (compressed token bytes)
   Mask mask = Mask::kNone;
   bool undecoded = false;  // bytes the dissector could not decode
   std::vector<Field> fields;

@@ -127,7 +127,8 @@ Status FileListDissector::read_id_lists(StreamCursor& c) {
   }
   Element& e = c.emit("id lists", start);
   std::string users, groups;
-  for (const auto& u : ids.users) users += (users.empty() ? "" : " ") + std::to_string(u.id) + "=" + u.name;
+  for (const auto& u : ids.users)
+    users += (users.empty() ? "" : " ") + std::to_string(u.id) + "=" + u.name;
   for (const auto& g : ids.groups)
     groups += (groups.empty() ? "" : " ") + std::to_string(g.id) + "=" + g.name;
   if (o.users) e.add("users", users);

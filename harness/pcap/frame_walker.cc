@@ -57,9 +57,7 @@ void decode_message(uint8_t code, ByteSpan payload, Element& e) {
       if (payload.size() != 4) e.add("length", std::to_string(payload.size()));
       return;
     }
-    default:
-      e.add("length", std::to_string(payload.size()));
-      return;
+    default: e.add("length", std::to_string(payload.size())); return;
   }
 }
 
@@ -71,6 +69,35 @@ void walk_frames(ByteSpan raw, size_t start, Dir dir, Demultiplexed* out) {
     wire::MplexHeader h;
     Status st = wire::get_mplex_header(r, &h);
     ByteSpan payload;
+    if (st.ok() && r.remaining() < h.length) {
+      // A cut last frame: what there is of its payload is still decoded.
+      Element e;
+      e.dir = dir;
+      e.kind = "frame";
+      e.subject = std::string(wire::msg_name(h.code));
+      e.offset = e.data_offset = at;
+      e.length = e.data_length = 4;
+      e.in_l1 = e.in_l2 = false;
+      e.undecoded = true;
+      e.add("length", std::to_string(h.length));
+      e.add("reason", "stream ends inside the frame, " + std::to_string(r.remaining()) +
+                          " of its bytes present");
+      out->elements.push_back(std::move(e));
+      if (h.code == static_cast<uint8_t>(wire::MsgCode::kData)) {
+        out->map.add(out->data.size(), at + 4, r.remaining());
+        out->data.insert(out->data.end(), r.rest().begin(), r.rest().end());
+      } else {
+        Element u;
+        u.dir = dir;
+        u.kind = "undecoded";
+        u.offset = u.data_offset = at + 4;
+        u.length = u.data_length = r.remaining();
+        u.undecoded = true;
+        u.add("reason", "part of a message");
+        if (u.length) out->elements.push_back(std::move(u));
+      }
+      return;
+    }
     if (st.ok()) st = r.take(h.length, &payload);
     if (!st.ok()) {
       Element e;

@@ -34,9 +34,8 @@ void place(const DataMap& map, std::vector<Element>& els) {
 }
 
 void finish_direction(DirectionDissection& d) {
-  std::stable_sort(d.elements.begin(), d.elements.end(), [](const Element& a, const Element& b) {
-    return a.offset < b.offset;
-  });
+  std::stable_sort(d.elements.begin(), d.elements.end(),
+                   [](const Element& a, const Element& b) { return a.offset < b.offset; });
   // Coverage: bytes inside decoded elements (data elements spanning frames
   // include the frame headers between their bytes, which are decoded too).
   uint64_t covered = 0, reach = 0;

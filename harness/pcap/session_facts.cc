@@ -22,53 +22,22 @@ bool option_value(std::string_view a, std::string_view name, std::string_view* v
 void apply_short_cluster(std::string_view letters, SessionFacts* f) {
   for (char c : letters) {
     switch (c) {
-      case 'l':
-        f->preserve_links = true;
-        break;
-      case 'o':
-        f->preserve_uid = true;
-        break;
-      case 'g':
-        f->preserve_gid = true;
-        break;
-      case 'D':
-        f->preserve_devices = f->preserve_specials = true;
-        break;
-      case 'H':
-        f->preserve_hard_links = true;
-        break;
-      case 'c':
-        f->always_checksum = true;
-        break;
-      case 'n':
-        f->dry_run = true;
-        break;
-      case 'z':
-        f->compress = true;
-        break;
-      case 'R':
-        f->relative = true;
-        break;
-      case 'r':
-        f->recursive = true;
-        break;
-      case 'm':
-        f->prune_empty_dirs = true;
-        break;
-      case 'U':
-        f->preserve_atimes = true;
-        break;
-      case 'N':
-        f->preserve_crtimes = true;
-        break;
-      case 'A':
-        f->preserve_acls = true;
-        break;
-      case 'X':
-        f->preserve_xattrs = true;
-        break;
-      default:
-        break;
+      case 'l': f->preserve_links = true; break;
+      case 'o': f->preserve_uid = true; break;
+      case 'g': f->preserve_gid = true; break;
+      case 'D': f->preserve_devices = f->preserve_specials = true; break;
+      case 'H': f->preserve_hard_links = true; break;
+      case 'c': f->always_checksum = true; break;
+      case 'n': f->dry_run = true; break;
+      case 'z': f->compress = true; break;
+      case 'R': f->relative = true; break;
+      case 'r': f->recursive = true; break;
+      case 'm': f->prune_empty_dirs = true; break;
+      case 'U': f->preserve_atimes = true; break;
+      case 'N': f->preserve_crtimes = true; break;
+      case 'A': f->preserve_acls = true; break;
+      case 'X': f->preserve_xattrs = true; break;
+      default: break;
     }
   }
 }
@@ -115,8 +84,7 @@ std::string SessionFacts::summary() const {
   return s;
 }
 
-Status derive_session_facts(const DaemonText& text, const BinaryPrologue& pro,
-                            SessionFacts* out) {
+Status derive_session_facts(const DaemonText& text, const BinaryPrologue& pro, SessionFacts* out) {
   SessionFacts& f = *out;
   f.protocol = text.protocol;
   f.listing = text.listing;

@@ -17,8 +17,8 @@ namespace crsync::pcap {
 
 struct SessionFacts {
   int protocol = 0;
-  bool listing = false;  // module listing: text only
-  bool refused = false;  // "@ERROR" ended the text phase
+  bool listing = false;        // module listing: text only
+  bool refused = false;        // "@ERROR" ended the text phase
   bool server_sender = false;  // "--sender": a pull
   uint32_t compat_flags = 0;
   bool inc_recurse = false;
@@ -36,7 +36,7 @@ struct SessionFacts {
   int32_t seed = 0;
 
   checksum::ChecksumType xfer_sum = checksum::ChecksumType::kMd5;
-  int xfer_sum_len = 16;  // whole-file checksum after each file's tokens
+  int xfer_sum_len = 16;   // whole-file checksum after each file's tokens
   int flist_csum_len = 0;  // -c: checksum bytes per regular file in the list
   bool compress = false;
   wire::CompressType compress_type = wire::CompressType::kNone;
@@ -50,7 +50,6 @@ struct SessionFacts {
   std::string summary() const;
 };
 
-Status derive_session_facts(const DaemonText& text, const BinaryPrologue& pro,
-                            SessionFacts* out);
+Status derive_session_facts(const DaemonText& text, const BinaryPrologue& pro, SessionFacts* out);
 
 }  // namespace crsync::pcap

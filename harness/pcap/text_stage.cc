@@ -41,8 +41,8 @@ std::string line_text(ByteSpan s, std::pair<size_t, size_t> l) {
 }
 
 std::string compat_names(uint32_t cf) {
-  static const char* kNames[] = {"INC_RECURSE",  "SYMLINK_TIMES",        "SYMLINK_ICONV",
-                                 "SAFE_FLIST",   "AVOID_XATTR_OPTIM",    "CHKSUM_SEED_FIX",
+  static const char* kNames[] = {"INC_RECURSE",         "SYMLINK_TIMES",      "SYMLINK_ICONV",
+                                 "SAFE_FLIST",          "AVOID_XATTR_OPTIM",  "CHKSUM_SEED_FIX",
                                  "INPLACE_PARTIAL_DIR", "VARINT_FLIST_FLAGS", "ID0_NAMES"};
   std::string s;
   for (int i = 0; i < 9; ++i) {
@@ -55,8 +55,8 @@ std::string compat_names(uint32_t cf) {
 
 }  // namespace
 
-void text_elements(ByteSpan c2s, ByteSpan s2c, const DaemonText& text, std::vector<Element>* c2s_out,
-                   std::vector<Element>* s2c_out) {
+void text_elements(ByteSpan c2s, ByteSpan s2c, const DaemonText& text,
+                   std::vector<Element>* c2s_out, std::vector<Element>* s2c_out) {
   // Server: greeting, then every line up to OK / EXIT / @ERROR.
   bool first = true;
   for (auto l : lines(s2c, text.s2c_binary, '\n')) {

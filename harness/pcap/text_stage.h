@@ -13,8 +13,8 @@
 
 namespace crsync::pcap {
 
-void text_elements(ByteSpan c2s, ByteSpan s2c, const DaemonText& text, std::vector<Element>* c2s_out,
-                   std::vector<Element>* s2c_out);
+void text_elements(ByteSpan c2s, ByteSpan s2c, const DaemonText& text,
+                   std::vector<Element>* c2s_out, std::vector<Element>* s2c_out);
 
 void prologue_elements(const BinaryPrologue& pro, bool seed_pinned, std::vector<Element>* c2s_out,
                        std::vector<Element>* s2c_out);

@@ -136,7 +136,8 @@ Status read_block_sums(StreamCursor& c, const SumHeadValues& head, const std::st
 }
 
 TokenStreamDissector::TokenStreamDissector(const SessionFacts& f) : facts_(f) {
-  if (f.compress) reader_ = std::make_unique<delta::CompressedTokenReader>(f.compress_type, f.protocol);
+  if (f.compress)
+    reader_ = std::make_unique<delta::CompressedTokenReader>(f.compress_type, f.protocol);
 }
 
 TokenStreamDissector::~TokenStreamDissector() = default;

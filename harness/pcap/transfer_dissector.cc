@@ -53,8 +53,7 @@ void report_failure(StreamCursor& c, const Status& st) {
 
 }  // namespace
 
-TransferDissector::TransferDissector(const SessionFacts& f)
-    : facts_(f), lists_(f), tokens_(f) {}
+TransferDissector::TransferDissector(const SessionFacts& f) : facts_(f), lists_(f), tokens_(f) {}
 
 std::string TransferDissector::name_of(int32_t ndx) const {
   const flist::FileEntry* e = lists_.index().find(ndx);
@@ -70,7 +69,8 @@ Status TransferDissector::filter_list(StreamCursor& c) {
       c.emit("filter list end", start);
       return Status::Ok();
     }
-    if (len < 0 || len >= wire::kBigPathBufLen) return Status::Protocol("invalid filter rule length");
+    if (len < 0 || len >= wire::kBigPathBufLen)
+      return Status::Protocol("invalid filter rule length");
     ByteSpan rule;
     CRSYNC_RETURN_IF_ERROR(c.r.take(static_cast<size_t>(len), &rule));
     c.emit("filter rule", start, i).add("rule", std::string(as_chars(rule)));

@@ -56,14 +56,10 @@ int run_diff(const Args& in) {
       const LevelResult& r = rep.levels[static_cast<size_t>(i)];
       nlohmann::json l{{"holds", r.holds}, {"compared", r.compared}, {"masked", r.masked}};
       if (!r.holds)
-        l["first_divergence"] = {{"dir", dir_name(r.first.dir)},
-                                 {"offset_a", r.first.offset_a},
-                                 {"offset_b", r.first.offset_b},
-                                 {"element_a", r.first.element_a},
-                                 {"element_b", r.first.element_b},
-                                 {"field", r.first.field},
-                                 {"expected", r.first.expected},
-                                 {"actual", r.first.actual},
+        l["first_divergence"] = {{"dir", dir_name(r.first.dir)},   {"offset_a", r.first.offset_a},
+                                 {"offset_b", r.first.offset_b},   {"element_a", r.first.element_a},
+                                 {"element_b", r.first.element_b}, {"field", r.first.field},
+                                 {"expected", r.first.expected},   {"actual", r.first.actual},
                                  {"summary", r.first.summary}};
       j["L" + std::to_string(i)] = l;
     }
@@ -71,8 +67,8 @@ int run_diff(const Args& in) {
     j["undecoded_b"] = b.dissection.undecoded_bytes();
     std::printf("%s\n", j.dump(1).c_str());
   } else {
-    std::printf("A: %s (connection %zu)\nB: %s (connection %zu)\n", args[0].c_str(),
-                a.connection, args[1].c_str(), b.connection);
+    std::printf("A: %s (connection %zu)\nB: %s (connection %zu)\n", args[0].c_str(), a.connection,
+                args[1].c_str(), b.connection);
     for (int i = 0; i < 3; ++i) {
       const LevelResult& r = rep.levels[static_cast<size_t>(i)];
       std::printf("L%d %-14s %-7s (%zu %s compared, %zu masked)\n", i, kWhat[i],

@@ -60,15 +60,16 @@ int run_streams(const Args& in) {
       std::printf("    %s: %zu bytes in %zu segments, %zu duplicate bytes, %zu out of order%s\n",
                   h == &c.c2s ? "c2s" : "s2c", h->data.size(), h->stats.segments,
                   h->stats.duplicate_bytes, h->stats.out_of_order,
-                  h->stats.gap ? (" GAP at " + std::to_string(h->stats.gap_offset)).c_str()
-                               : "");
+                  h->stats.gap ? (" GAP at " + std::to_string(h->stats.gap_offset)).c_str() : "");
     }
   }
-  if (json) std::printf("%s\n", nlohmann::json{{"capture", args[0]}, {"frames", cs.frames},
-                                                {"tcp_segments", cs.tcp_segments},
-                                                {"connections", all}}
-                                    .dump()
-                                    .c_str());
+  if (json)
+    std::printf("%s\n", nlohmann::json{{"capture", args[0]},
+                                       {"frames", cs.frames},
+                                       {"tcp_segments", cs.tcp_segments},
+                                       {"connections", all}}
+                            .dump()
+                            .c_str());
   return kExitSame;
 }
 
@@ -79,7 +80,8 @@ int run_show(const Args& in) {
   std::string conn;
   take_value(args, "--conn", &conn);
   if (args.size() != 1) {
-    std::fprintf(stderr, "usage: crsync-pcap show CAPTURE [--conn N|port:P] [--json] [--summary]\n");
+    std::fprintf(stderr,
+                 "usage: crsync-pcap show CAPTURE [--conn N|port:P] [--json] [--summary]\n");
     return kExitUnusable;
   }
   LoadedSession s;
@@ -90,8 +92,8 @@ int run_show(const Args& in) {
   }
   const Dissection& d = s.dissection;
   const std::string facts = d.have_facts ? d.facts.summary()
-                            : d.daemon  ? "protocol " + std::to_string(d.text.protocol)
-                                        : "not an rsync daemon session";
+                            : d.daemon   ? "protocol " + std::to_string(d.text.protocol)
+                                         : "not an rsync daemon session";
   if (json) {
     std::printf("%s\n", nlohmann::json{{"type", "session"},
                                        {"capture", s.path},
@@ -140,11 +142,11 @@ int run_show(const Args& in) {
                             .dump()
                             .c_str());
   } else {
-    std::printf("# %zu elements; c2s %zu bytes, %llu undecoded; s2c %zu bytes, %llu undecoded%s%s\n",
-                elements, d.c2s.raw.size(),
-                static_cast<unsigned long long>(d.c2s.undecoded_bytes()), d.s2c.raw.size(),
-                static_cast<unsigned long long>(d.s2c.undecoded_bytes()),
-                d.problem.empty() ? "" : "; ", d.problem.c_str());
+    std::printf(
+        "# %zu elements; c2s %zu bytes, %llu undecoded; s2c %zu bytes, %llu undecoded%s%s\n",
+        elements, d.c2s.raw.size(), static_cast<unsigned long long>(d.c2s.undecoded_bytes()),
+        d.s2c.raw.size(), static_cast<unsigned long long>(d.s2c.undecoded_bytes()),
+        d.problem.empty() ? "" : "; ", d.problem.c_str());
   }
   return d.undecoded_bytes() == 0 ? kExitSame : kExitDiffer;
 }
