@@ -130,9 +130,10 @@ TEST_P(Mutations, EveryElementKindIsNamedWithItsDirection) {
         if (e.in_l2) {
           // Or later, when the changed bytes decode to the same values (an
           // io_error with bits outside IOERR_*, a longer varint).
-          if (r.levels[2].first.element_a != e.describe())
+          if (r.levels[2].first.element_a != e.describe()) {
             EXPECT_GT(r.levels[2].first.offset_a, e.offset)
                 << what << ": " << r.levels[2].first.summary;
+          }
         } else {
           // Token bytes: found through the file's checksum or decoded data.
           EXPECT_NE(r.levels[2].first.element_a.find("\"" + e.subject + "\""), std::string::npos)

@@ -63,8 +63,10 @@ TEST_P(GoldenDissection, EveryByteDecodesAndAgreesWithTheScenario) {
   // Paths are relative to the destination; a pull of a sub-folder
   // (src/bin/ into dst/bin/) has them one level down.
   std::string prefix;
-  for (const std::string& a : scenario["client_argv"])
+  for (const auto& arg : scenario["client_argv"]) {
+    const std::string a = arg.get<std::string>();
     if (a.find("/bin/") != std::string::npos && a.rfind("{work}", 0) == 0) prefix = "bin/";
+  }
   size_t entries = 0, regular = 0, data = 0;
   std::map<std::string, int64_t> sizes;
   for (Dir dir_ : {Dir::kC2S, Dir::kS2C}) {
