@@ -26,8 +26,15 @@ std::string where(const Element* e) {
   return e ? e->describe() : std::string("no element");
 }
 
-// The first field whose value differs (or that only one side has).
+// What differs first: the subject (which file, which MSG_ or NDX_ name),
+// then the first field whose value differs (or that only one side has).
 bool field_difference(const Element& a, const Element& b, Divergence* d) {
+  if (a.subject != b.subject) {
+    d->field = a.kind == "ndx" && b.field("ndx") == nullptr ? "value" : "subject";
+    d->expected = a.subject;
+    d->actual = b.subject;
+    return true;
+  }
   for (const Field& f : a.fields) {
     const std::string* v = b.field(f.name);
     if (!v) {
@@ -187,16 +194,9 @@ LevelResult diff_elements(const Dissection& A, const Dissection& B, Level l, con
       d.offset_a = x ? x->offset : A.dir(dir).raw.size();
       d.offset_b = y ? y->offset : B.dir(dir).raw.size();
       if (x && y && x->kind == y->kind) {
-        if (!field_difference(*x, *y, &d)) {
-          if (x->subject != y->subject) {
-            d.field = "subject";
-            d.expected = x->subject;
-            d.actual = y->subject;
-          } else {
-            detail = "same fields, different bytes (" + std::to_string(x->data_length) + " vs " +
-                     std::to_string(y->data_length) + ")";
-          }
-        }
+        if (!field_difference(*x, *y, &d))
+          detail = "same fields, different bytes (" + std::to_string(x->data_length) + " vs " +
+                   std::to_string(y->data_length) + ")";
       } else if (!x) {
         detail = "B has more elements";
       } else if (!y) {
