@@ -18,7 +18,17 @@ Status pick_connection(const std::vector<Connection>& conns, const std::string& 
                        size_t* index) {
   if (conns.empty()) return Status::Protocol("no TCP connection in the capture");
   if (selector.empty()) {
+    // The first whole session: opened in the capture, data both ways (a
+    // stray segment of an earlier connection is skipped).
     *index = 0;
+    for (int pass = 0; pass < 2; ++pass) {
+      for (size_t i = 0; i < conns.size(); ++i) {
+        const Connection& c = conns[i];
+        if ((pass == 0 && !c.saw_syn) || c.c2s.data.empty() || c.s2c.data.empty()) continue;
+        *index = i;
+        return Status::Ok();
+      }
+    }
     return Status::Ok();
   }
   if (selector.rfind("port:", 0) == 0) {

@@ -25,7 +25,8 @@ struct LoadedSession {
   size_t frame_of(Dir d, uint64_t offset) const;
 };
 
-// `selector`: "" (the first connection), a 0-based index, or "port:N".
+// `selector`: "" (the first connection opened in the capture with data both
+// ways), a 0-based index, or "port:N".
 Status pick_connection(const std::vector<Connection>& conns, const std::string& selector,
                        size_t* index);
 

@@ -64,6 +64,7 @@ void decode_message(uint8_t code, ByteSpan payload, Element& e) {
 void walk_frames(ByteSpan raw, size_t start, Dir dir, Demultiplexed* out) {
   ByteReader r(raw);
   r.seek(start);
+  if (start < raw.size()) out->data.reserve(raw.size() - start);
   while (!r.empty()) {
     const size_t at = r.pos();
     wire::MplexHeader h;

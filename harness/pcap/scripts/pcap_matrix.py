@@ -68,18 +68,25 @@ def replay_one(pcap: str, name: str, mode: str) -> dict:
         w.cleanup()
 
 
-def record_one(pcap: str, name: str, keep: Path) -> dict:
-    w = Workdir(name)
+def record(pcap: str, w: Workdir, out: Path) -> subprocess.CompletedProcess:
     port = free_port()
+    d = w.start_daemon(port)
+    try:
+        return subprocess.run([pcap, "capture", "--port", str(port), "-o", str(out), "--", *w.client_argv(port)],
+                              cwd=w.root, env=w.client_env(), capture_output=True, text=True, timeout=300)
+    finally:
+        d.terminate()
+        d.wait()
+
+
+def record_one(pcap: str, name: str, keep: Path, reuse: bool = False) -> dict:
+    w = Workdir(name)
     out = (keep / f"{name}.pcap") if keep else (w.root / "new.pcap")
     try:
-        d = w.start_daemon(port)
-        try:
-            c = subprocess.run([pcap, "capture", "--port", str(port), "-o", str(out), "--", *w.client_argv(port)],
-                               cwd=w.root, env=w.client_env(), capture_output=True, text=True, timeout=300)
-        finally:
-            d.terminate()
-            d.wait()
+        if reuse and out.exists():
+            c = subprocess.CompletedProcess([], 0, "", "(reused)")
+        else:
+            c = record(pcap, w, out)
         r = subprocess.run([pcap, "diff", str(golden(name)), str(out), "--json"], capture_output=True, text=True,
                            timeout=300)
         rep = json.loads(r.stdout) if r.stdout.strip().startswith("{") else {"error": r.stderr.strip()}
@@ -111,6 +118,7 @@ def main() -> int:
     ap.add_argument("--pcap", default=None)
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--keep", type=Path)
+    ap.add_argument("--reuse", action="store_true", help="diff recordings already in --keep DIR")
     ap.add_argument("--json", type=Path, help="also write the raw results here")
     a = ap.parse_args()
     pcap = a.pcap or default_pcap()
@@ -133,7 +141,7 @@ def main() -> int:
         print("| scenario | L0 | L1 | L2 | first divergence (L1, else L0) |")
         print("|---|---|---|---|---|")
         for n in names:
-            r = record_one(pcap, n, a.keep)
+            r = record_one(pcap, n, a.keep, a.reuse)
             results[n] = r
             div = first(r, "L1") or first(r, "L0")
             print(f"| {n} | {cell(r, 'L0')} | {cell(r, 'L1')} | {cell(r, 'L2')} | {div} |", flush=True)

@@ -2,6 +2,7 @@
 // (loopback by default) to a pcap file with libpcap, for a given time, until
 // interrupted, or while a command runs. Needs the right to capture (root).
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,7 +54,7 @@ int run_capture(const Args& in) {
   pcap_set_snaplen(p, 262144);
   pcap_set_immediate_mode(p, 1);
   pcap_set_timeout(p, 50);
-  pcap_set_buffer_size(p, 64 << 20);
+  pcap_set_buffer_size(p, 512 << 20);
   if (pcap_activate(p) < 0) {
     std::fprintf(stderr, "crsync-pcap: %s: %s\n", iface.c_str(), pcap_geterr(p));
     pcap_close(p);
@@ -99,7 +100,10 @@ int run_capture(const Args& in) {
     const int n = pcap_dispatch(p, -1, pcap_dump, reinterpret_cast<u_char*>(dump));
     if (n > 0) packets += static_cast<size_t>(n);
     if (n < 0) break;
-    if (n == 0) usleep(5000);
+    if (n == 0) {
+      pollfd pf{pcap_get_selectable_fd(p), POLLIN, 0};
+      ::poll(&pf, 1, 20);
+    }
     const auto now = std::chrono::steady_clock::now();
     if (!child_done && waitpid(child, &child_status, WNOHANG) == child) {
       child_done = true;
@@ -110,9 +114,13 @@ int run_capture(const Args& in) {
     // After the command: a little longer, for the last segments to arrive.
     if (child >= 0 && child_done && now - ended > std::chrono::milliseconds(300)) break;
   }
+  pcap_stat ps{};
+  const bool have_stats = pcap_stats(p, &ps) == 0;
   pcap_dump_close(dump);
   pcap_close(p);
-  std::fprintf(stderr, "crsync-pcap: %zu packets written to %s\n", packets, out.c_str());
+  std::fprintf(stderr, "crsync-pcap: %zu packets written to %s", packets, out.c_str());
+  if (have_stats) std::fprintf(stderr, " (%u dropped by the kernel)", ps.ps_drop);
+  std::fprintf(stderr, "\n");
   if (child >= 0) {
     if (!child_done) {
       kill(child, SIGTERM);
