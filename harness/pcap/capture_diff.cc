@@ -194,9 +194,19 @@ LevelResult diff_elements(const Dissection& A, const Dissection& B, Level l, con
       d.offset_a = x ? x->offset : A.dir(dir).raw.size();
       d.offset_b = y ? y->offset : B.dir(dir).raw.size();
       if (x && y && x->kind == y->kind) {
-        if (!field_difference(*x, *y, &d))
-          detail = "same fields, different bytes (" + std::to_string(x->data_length) + " vs " +
-                   std::to_string(y->data_length) + ")";
+        if (!field_difference(*x, *y, &d)) {
+          const ByteSpan bx = A.dir(dir).l1_bytes(*x), by = B.dir(dir).l1_bytes(*y);
+          const auto m = std::mismatch(bx.begin(), bx.end(), by.begin(), by.end());
+          const size_t k = static_cast<size_t>(m.first - bx.begin());
+          char buf[96];
+          if (m.first != bx.end() && m.second != by.end())
+            std::snprintf(buf, sizeof buf, ", from byte %zu: 0x%02x expected, got 0x%02x", k,
+                          *m.first, *m.second);
+          else
+            std::snprintf(buf, sizeof buf, ", one is a prefix of the other");
+          detail = "same fields, different bytes (" + std::to_string(bx.size()) + " vs " +
+                   std::to_string(by.size()) + buf + ")";
+        }
       } else if (!x) {
         detail = "B has more elements";
       } else if (!y) {

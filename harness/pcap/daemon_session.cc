@@ -116,8 +116,8 @@ Status parse_binary_prologue(ByteSpan c2s, ByteSpan s2c, const DaemonText& text,
   ByteReader c(c2s);
   c.seek(text.c2s_binary);
   const ArgFacts facts = arg_facts(text.args);
-  const auto piece = [out](bool s2c, const char* name, size_t start, size_t end) {
-    out->pieces.push_back({s2c, name, start, end});
+  const auto piece = [out](bool to_client, const char* name, size_t start, size_t end) {
+    out->pieces.push_back({to_client, name, start, end});
   };
   if (text.protocol >= 30) {
     int32_t cf = 0;
