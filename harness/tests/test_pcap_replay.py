@@ -3,6 +3,7 @@ golden scenarios' fixtures: a recorded client replayed against a live
 daemon, a recorded daemon replayed for a live client. Where 3.5.0 really
 sends other bytes than 3.4.1 did, replay must say so, at the right element."""
 import json
+import os
 import subprocess
 
 import pytest
@@ -80,3 +81,39 @@ def test_zlib_differs_in_bytes_but_not_in_decoded_data():
     assert code == 1
     assert not rep["L1"]["holds"] and "token" in rep["L1"]["first_divergence"]
     assert rep["L2"]["holds"], rep["L2"]
+
+
+def rerecord(name, tmp_path):
+    w = Workdir(name)
+    port = free_port()
+    out = tmp_path / f"{name}.pcap"
+    try:
+        d = w.start_daemon(port)
+        try:
+            c = subprocess.run([str(pcap_tool()), "capture", "--port", str(port), "-o", str(out), "--",
+                                *w.client_argv(port)], cwd=w.root, env=w.client_env(), capture_output=True,
+                               text=True, timeout=120)
+        finally:
+            d.terminate()
+            d.wait()
+        assert c.returncode == 0, c.stderr
+        assert "0 dropped" in c.stderr and "command exited with 0" in c.stderr, c.stderr
+        r = subprocess.run([str(pcap_tool()), "diff", str(golden(name)), str(out), "--json"], capture_output=True,
+                           text=True, timeout=120)
+        return r.returncode, json.loads(r.stdout)
+    finally:
+        w.cleanup()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="capturing on loopback needs root")
+def test_capture_rerecords_a_scenario_that_3_5_0_sends_alike(tmp_path):
+    code, rep = rerecord("pull-a-p32-noinc", tmp_path)
+    assert code == 0 and rep["L1"]["holds"] and rep["L2"]["holds"], rep
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="capturing on loopback needs root")
+def test_capture_rerecording_finds_3_5_0_deletion_stats(tmp_path):
+    code, rep = rerecord("pull-dry-run", tmp_path)
+    assert code == 1
+    first = rep["L1"]["first_divergence"]
+    assert first["dir"] == "c2s" and first["expected"] == "NDX_DONE" and first["actual"] == "NDX_DEL_STATS", first
