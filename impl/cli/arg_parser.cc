@@ -111,7 +111,9 @@ const std::vector<OptDef>& table() {
       {"links", 'l', Arg::kNone, FLAG(preserve_links), true, NEG(preserve_links)},
       {"copy-links", 'L', Arg::kNone, FLAG(copy_links), true, NEG(copy_links)},
       {"copy-dirlinks", 'k', Arg::kNone, FLAG(copy_dirlinks), true, NEG(copy_dirlinks)},
-      {"keep-dirlinks", 'K', Arg::kNone, FLAG(keep_dirlinks), true, NEG(keep_dirlinks)},
+      // -K needs symlinks in the destination followed, which the receiving
+      // side never does yet (it resolves every name beneath the destination).
+      {"keep-dirlinks", 'K', Arg::kNone, UNSUPPORTED("--keep-dirlinks"), true, NEG(keep_dirlinks)},
       {"hard-links", 'H', Arg::kNone, FLAG(preserve_hard_links), true, NEG(preserve_hard_links)},
       {"perms", 'p', Arg::kNone, FLAG(preserve_perms), true, NEG(preserve_perms)},
       {"executability", 'E', Arg::kNone, FLAG(preserve_executability), true, NEG(preserve_executability)},
