@@ -25,6 +25,7 @@ struct ParsedArgs {
   int recurse_level = 0;    // 2: -r, 1: only through -a, 0: off
   int xfer_dirs = -1;       // 2: -d, 0: --no-d, -1: neither
   int relative_paths = -1;  // 1: -R, 0: --no-R, -1: neither (--files-from implies -R)
+  bool bare_error = false;  // the error is printed as it is (no "rsync: ")
 };
 
 Status parse_args(const std::vector<std::string>& argv, ParsedArgs* out);
