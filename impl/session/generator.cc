@@ -91,7 +91,7 @@ Status ReceivingSide::generate_dir(const FileEntry& e, int32_t ndx, bool partial
   uint32_t iflags = exists && !created_here ? itemize_existing(e, st)
                                             : (wire::kItemIsNew | wire::kItemLocalChange);
   if (!exists || created_here) iflags = wire::kItemIsNew | wire::kItemLocalChange;
-  if (gen_logs() && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
+  if (gen_logs() && gen_logs_item(c_, iflags, e, false)) log_item(iflags, e);
   if (gen_reports_item(c_, iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
   if (server_names() && item_is_significant(iflags)) c_.output->info(name_and_link(e) + "\n");
   if (c_.opts.dry_run) return Status::Ok();
@@ -128,7 +128,7 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
     if (n >= 0 && std::string(buf, static_cast<size_t>(n)) == e.link_target) {
       const uint32_t iflags = itemize_existing(e, st);
       if (!c_.opts.dry_run) set_attrs(parent.get(), base, e, -1, false, true);
-      if (gen_logs() && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
+      if (gen_logs() && gen_logs_item(c_, iflags, e, false)) log_item(iflags, e);
       if (gen_reports_item(c_, iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
       return Status::Ok();
     }
@@ -156,7 +156,7 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
     }
     set_attrs(parent.get(), base, e, -1, true, true);
   }
-  if (gen_logs() && c_.logs_items()) log_item(iflags, e);
+  if (gen_logs() && gen_logs_item(c_, iflags, e, true)) log_item(iflags, e);
   if (server_names()) c_.output->info(name_and_link(e) + "\n");
   return send_item(ndx, iflags);
 }
@@ -179,7 +179,7 @@ Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
   if (exists && (st.st_mode & S_IFMT) == (e.mode & S_IFMT) && (!dev || st.st_rdev == rdev)) {
     const uint32_t iflags = itemize_existing(e, st);
     if (!c_.opts.dry_run) set_attrs(parent.get(), base, e, -1, false, true);
-    if (gen_logs() && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
+    if (gen_logs() && gen_logs_item(c_, iflags, e, false)) log_item(iflags, e);
     if (gen_reports_item(c_, iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
     return Status::Ok();
   }
@@ -203,7 +203,7 @@ Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
     }
     set_attrs(parent.get(), base, e, -1, true, true);
   }
-  if (gen_logs() && c_.logs_items()) log_item(iflags, e);
+  if (gen_logs() && gen_logs_item(c_, iflags, e, true)) log_item(iflags, e);
   if (server_names()) c_.output->info(name_and_link(e) + "\n");
   return send_item(ndx, iflags);
 }
@@ -285,7 +285,7 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
           }
         }
       }
-      if (gen_logs() && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
+      if (gen_logs() && gen_logs_item(c_, iflags, e, false)) log_item(iflags, e);
       if (gen_reports_item(c_, iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
       if (hlinked) {
         hlink_group(ndx)->leader = ndx;
@@ -386,7 +386,11 @@ Status ReceivingSide::generate_entry(const FileEntry& e, int32_t ndx, bool redo,
   }
   if (flist::is_dir(e.mode)) return generate_dir(e, ndx, partial_dir);
   if (flist::is_lnk(e.mode)) {
-    if (!c_.opts.preserve_links) return Status::Ok();
+    if (!c_.opts.preserve_links) {
+      if (c_.opts.info(Info::kNonreg) >= 1)
+        c_.output->info("skipping non-regular file \"" + e.name + "\"\n");
+      return Status::Ok();
+    }
     return generate_symlink(e, ndx);
   }
   if (flist::is_device(e.mode) || flist::is_special(e.mode)) return generate_special(e, ndx);

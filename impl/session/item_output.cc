@@ -102,6 +102,13 @@ std::string delete_text(const Context& c, const std::string& name, uint32_t mode
   return format_item(f.has_o_or_i ? f.format : std::string("deleting %n"), it);
 }
 
+bool gen_logs_item(const Context& c, uint32_t iflags, const flist::FileEntry& e, bool created) {
+  if (!c.logs_items()) return false;
+  if (c.opts.item_format.has_i) return gen_reports_item(c, iflags);
+  if (c.opts.info(Info::kName) < 1) return false;
+  return created || should_log_nontransfer(c, iflags, e);
+}
+
 bool gen_reports_item(const Context& c, uint32_t iflags) {
   return item_is_significant(iflags) || c.opts.info(Info::kName) >= 2 ||
          c.opts.item_format.has_i > 1;

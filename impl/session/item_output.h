@@ -37,6 +37,11 @@ std::string delete_text(const Context& c, const std::string& name, uint32_t mode
 // transfer: a significant change, or every item with -vv or -ii.
 bool gen_reports_item(const Context& c, uint32_t iflags);
 
+// Below 29 a client's generator prints items itself (no echo comes back):
+// when itemizing (%i), each reported item in the format; otherwise, with
+// -v (info name), what it created or changed (upstream recv_generator).
+bool gen_logs_item(const Context& c, uint32_t iflags, const flist::FileEntry& e, bool created);
+
 // Upstream sum_as_hex: the digest in hex (xxh* sums byte-reversed); "" for
 // the MD4 variants below 30 and "none".
 std::string checksum_hex(checksum::ChecksumType t, const uint8_t* sum, int len);

@@ -278,11 +278,12 @@ Sender::Found Sender::find(int32_t ndx) {
 }
 
 void Sender::log_item(uint32_t iflags, const flist::SendEntry& se, const std::string& xname,
-                      int64_t written, const std::string& sum_hex) {
+                      int64_t written, int64_t read, const std::string& sum_hex) {
   ItemExtras x;
   x.hlink = hlink_of(iflags, se.entry, xname);
   x.sender_dir = se.base_dir;
   x.data_written = written;
+  x.data_read = read;
   x.checksum_hex = sum_hex;
   c_.output->info(item_text(c_, iflags, se.entry, x));
 }
@@ -427,7 +428,10 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
                         const std::string& xname, bool has_type, bool has_xname, bool redo) {
   (void)redo;
   const int proto = c_.protocol();
+  // %b/%c count this file's stream bytes from here (upstream
+  // remember_initial_stats): the sums read, the data written.
   const uint64_t written_before = c_.out->data_written();
+  const uint64_t read_before = c_.in->data_read();
   const int sum_len = checksum::digest_len(c_.neg.xfer_sum);
   delta::Signature sig;
   CRSYNC_RETURN_IF_ERROR(c_.in->decode(
@@ -505,6 +509,7 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
   if (c_.progress) c_.progress->end(se.entry.size);
   if (!log_before && c_.logs_items())
     log_item(log_iflags, se, {}, static_cast<int64_t>(c_.out->data_written() - written_before),
+             static_cast<int64_t>(c_.in->data_read() - read_before),
              checksum_hex(c_.neg.xfer_sum, digest, n));
   return Status::Ok();
 }

@@ -66,7 +66,7 @@ class Sender {
   Status echo_attrs(int32_t ndx, uint16_t iflags, uint8_t type, const std::string& xname,
                     bool has_type, bool has_xname);
   void log_item(uint32_t iflags, const flist::SendEntry& se, const std::string& xname = {},
-                int64_t written = 0, const std::string& sum_hex = {});
+                int64_t written = 0, int64_t read = 0, const std::string& sum_hex = {});
 
   Context& c_;
   std::vector<flist::SendEntry> entries_;  // the first list, in send order
