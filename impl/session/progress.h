@@ -100,7 +100,8 @@ class ProgressTokenSink : public delta::TokenSink {
     pos_ += static_cast<int64_t>(literal);
     if (block >= 0)
       pos_ += (block == head_.count - 1 && head_.remainder) ? head_.remainder : head_.blength;
-    if (progress_) progress_->show(pos_, size_);
+    // (Upstream has no file map for an empty file, and so no update.)
+    if (progress_ && size_ > 0) progress_->show(pos_, size_);
   }
   delta::TokenSink& inner_;
   Progress* progress_;
