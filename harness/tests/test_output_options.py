@@ -46,6 +46,12 @@ SCENARIOS = {
     "progress-out-format-after": (["-a", "--progress", "--out-format=%n %b"], "empty", PROTOCOLS),
     "progress2": (["-a", "--info=progress2"], "empty", PROTOCOLS),
     "progress2-no-inc": (["-a", "--info=progress2", "--no-i-r"], "basis", PROTOCOLS),
+    "info-name-del-stats": (["-a", "--delete", "--info=name,del,stats2"], "basis", PROTOCOLS),
+    "info-stats0-verbose": (["-av", "--info=stats0"], "basis", PROTOCOLS),
+    # Without -l the sender lists symlinks and the receiving side skips
+    # them ("skipping non-regular file", info nonreg).
+    "no-links": (["-rt"], "empty", PROTOCOLS),
+    "no-links-nonreg0": (["-rtp", "--info=nonreg0"], "empty", PROTOCOLS),
     "list-only": (["--list-only"], "basis", PROTOCOLS),
     "list-only-r": (["--list-only", "-r"], "basis", PROTOCOLS + [28]),
     "list-only-rlh": (["--list-only", "-rlh"], "basis", PROTOCOLS),
@@ -164,7 +170,14 @@ def run_one(scenario, direction, role, proto, which, fixtures, work, crsync, ups
 
 
 # Known divergences: cell id -> reason (strict xfails).
-KNOWN: dict[str, str] = {}
+_DIR_MODES = ("crsync as the receiving side under incremental recursion leaves new directories "
+              "0700 without -p (upstream gives them the sender's mode less the umask); not an "
+              "output matter: generator.cc")
+KNOWN: dict[str, str] = {
+    "no-links-local": _DIR_MODES,
+    "no-links-push-crsync_server-p32": _DIR_MODES,
+    "no-links-pull-crsync_client-p32": _DIR_MODES,
+}
 
 
 def cell_param(c):

@@ -244,7 +244,8 @@ void flist_start(Context& c, bool sending) {
     c.output->progress(sending ? "building file list ... " : "receiving file list ... ", true,
                        false);
   else if (c.neg.inc_recurse && c.opts.info(session::Info::kFlist) >= 1)
-    c.output->info(sending ? "sending incremental file list\n" : "receiving incremental file list\n");
+    c.output->info(sending ? "sending incremental file list\n"
+                           : "receiving incremental file list\n");
 }
 
 void flist_finish(Context& c, bool sending, size_t count) {
@@ -255,8 +256,8 @@ void flist_finish(Context& c, bool sending, size_t count) {
       c.output->progress(" " + std::to_string(k) + " files...\r", true, !first);
       first = false;
     }
-    c.output->progress(std::to_string(count) + (count == 1 ? " file " : " files ") + "to consider\n",
-                       false);
+    c.output->progress(
+        std::to_string(count) + (count == 1 ? " file " : " files ") + "to consider\n", false);
   } else {
     c.output->progress("done\n", false);
   }
@@ -267,9 +268,11 @@ void print_summary(Context& c) {
   const auto secs =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - c.start)
           .count();
-  if (c.opts.stats)
+  // --stats is info stats2, -v stats1 (--info=stats[N] sets them too).
+  const int level = c.opts.info(session::Info::kStats);
+  if (level >= 2)
     c.output->info(session::stats_block(c.stats, c.protocol(), c.opts.human_readable));
-  if (c.opts.stats || c.opts.verbose > 0) {
+  if (level >= 1) {
     c.output->info("\n" + session::summary_lines(c.stats, static_cast<double>(secs), c.opts.dry_run,
                                                  c.opts.human_readable));
   }
@@ -301,8 +304,8 @@ SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, 
   c.on_fatal = [&ch] { ch.abort(); };
   c.output = &output;
   if (o.info(session::Info::kProgress) >= 1)
-    c.progress = std::make_shared<session::Progress>(output, c.stats, o.info(session::Info::kProgress),
-                                                     o.human_readable);
+    c.progress = std::make_shared<session::Progress>(
+        output, c.stats, o.info(session::Info::kProgress), o.human_readable);
   int32_t peer_io_error = 0;
   int peer_exit = 0;
   in.set_message_handler(message_handler(c, &peer_io_error, &peer_exit));

@@ -703,7 +703,7 @@ Status ReceivingSide::generator_main() {
   };
   const DeleteMode dm = c_.opts.effective_delete(proto);
   const bool late_delete = dm == DeleteMode::kDelay || dm == DeleteMode::kAfter;
-  const bool del_stats = proto >= 31 && c_.opts.stats && dm != DeleteMode::kNone;
+  const bool del_stats = proto >= 31 && c_.opts.info(Info::kStats) >= 2 && dm != DeleteMode::kNone;
   if (!c_.neg.inc_recurse) {
     if (dm == DeleteMode::kBefore) {
       for (const auto& e : lists_.front().entries) names_.insert(local_name(e));

@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "session/item_log.h"
-#include "session/receiving.h"
 #include "session/out_format.h"
+#include "session/receiving.h"
 
 namespace crsync::session {
 

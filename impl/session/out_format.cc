@@ -147,8 +147,7 @@ std::string format_item(std::string_view format, const FormatItem& it) {
       case 'o': n = std::string(it.op); break;
       case 'f': {
         std::string name = name_of(it);
-        if (it.am_sender && !it.sender_dir.empty())
-          name = std::string(it.sender_dir) + "/" + name;
+        if (it.am_sender && !it.sender_dir.empty()) name = std::string(it.sender_dir) + "/" + name;
         n = clean_name(name);
         if (!n.empty() && n[0] == '/') n.erase(0, 1);
         break;

@@ -39,8 +39,8 @@ struct FormatItem {
   ItemizeContext itemize;       // %i
   int64_t data_written = 0;     // this file's stream bytes written / read
   int64_t data_read = 0;
-  bool uid_kept = false;  // -o (upstream uid_ndx)
-  bool gid_kept = false;  // -g and the group is ours to set
+  bool uid_kept = false;     // -o (upstream uid_ndx)
+  bool gid_kept = false;     // -g and the group is ours to set
   std::string checksum_hex;  // %C; "" = blanks
   int checksum_len = 16;     // digest bytes (the width of blank %C)
   long pid = 0;

@@ -1,8 +1,8 @@
 #include "session/output_levels.h"
 
+#include <strings.h>
 #include <cctype>
 #include <cstdlib>
-#include <strings.h>
 
 #include "session/out_format.h"
 
@@ -35,21 +35,28 @@ constexpr std::array<Word, kInfoCount> kInfoWords = {{
 }};
 
 constexpr std::array<Word, kDebugCount> kDebugWords = {{
-    {"ACL", kSnd | kRec},   {"BACKUP", kRec},       {"BIND", kCli},
-    {"CHDIR", kCli | kSrv}, {"CONNECT", kCli},      {"CMD", kCli},
-    {"DEL", kRec},          {"DELTASUM", kSnd | kRec}, {"DUP", kRec},
-    {"EXIT", kCli | kSrv},  {"FILTER", kSnd | kRec}, {"FLIST", kSnd | kRec},
-    {"FUZZY", kRec},        {"GENR", kRec},         {"HASH", kSnd | kRec},
-    {"HLINK", kSnd | kRec}, {"ICONV", kCli | kSrv}, {"IO", kCli | kSrv},
-    {"NSTR", kCli | kSrv},  {"OWN", kRec},          {"PROTO", kCli | kSrv},
-    {"RECV", kRec},         {"SEND", kSnd},         {"TIME", kRec},
+    {"ACL", kSnd | kRec},    {"BACKUP", kRec},
+    {"BIND", kCli},          {"CHDIR", kCli | kSrv},
+    {"CONNECT", kCli},       {"CMD", kCli},
+    {"DEL", kRec},           {"DELTASUM", kSnd | kRec},
+    {"DUP", kRec},           {"EXIT", kCli | kSrv},
+    {"FILTER", kSnd | kRec}, {"FLIST", kSnd | kRec},
+    {"FUZZY", kRec},         {"GENR", kRec},
+    {"HASH", kSnd | kRec},   {"HLINK", kSnd | kRec},
+    {"ICONV", kCli | kSrv},  {"IO", kCli | kSrv},
+    {"NSTR", kCli | kSrv},   {"OWN", kRec},
+    {"PROTO", kCli | kSrv},  {"RECV", kRec},
+    {"SEND", kSnd},          {"TIME", kRec},
 }};
 
 // The words each -v level adds (upstream info_verbosity, debug_verbosity).
 constexpr int kMaxVerbosity = 5;
-constexpr const char* kInfoVerbosity[kMaxVerbosity + 1] = {
-    "NONREG", "COPY,DEL,FLIST,MISC,NAME,STATS,SYMSAFE", "BACKUP,MISC2,MOUNT,NAME2,REMOVE,SKIP",
-    nullptr,  nullptr,                                   nullptr};
+constexpr const char* kInfoVerbosity[kMaxVerbosity + 1] = {"NONREG",
+                                                           "COPY,DEL,FLIST,MISC,NAME,STATS,SYMSAFE",
+                                                           "BACKUP,MISC2,MOUNT,NAME2,REMOVE,SKIP",
+                                                           nullptr,
+                                                           nullptr,
+                                                           nullptr};
 constexpr const char* kDebugVerbosity[kMaxVerbosity + 1] = {
     nullptr,
     nullptr,
@@ -152,8 +159,8 @@ Status parse_output_words(OutputLevels& lv, bool debug, std::string_view value, 
   if (debug)
     return apply_words(kDebugWords, lv.debug.data(), lv.debug_priority.data(), "--debug", value,
                        priority, am_server);
-  return apply_words(kInfoWords, lv.info.data(), lv.info_priority.data(), "--info", value,
-                     priority, am_server);
+  return apply_words(kInfoWords, lv.info.data(), lv.info_priority.data(), "--info", value, priority,
+                     am_server);
 }
 
 void set_output_verbosity(OutputLevels& lv, int verbose, uint8_t priority) {

@@ -80,9 +80,9 @@ struct OutputOptionsIn {
   bool am_server = false;
 };
 struct ItemFormat {
-  std::string format;          // upstream stdout_format ("" = no item lines)
-  int has_i = 0;               // stdout_format_has_i (2: also unchanged items)
-  bool has_o_or_i = false;     // stdout_format_has_o_or_i (deletions use the format)
+  std::string format;                // upstream stdout_format ("" = no item lines)
+  int has_i = 0;                     // stdout_format_has_i (2: also unchanged items)
+  bool has_o_or_i = false;           // stdout_format_has_o_or_i (deletions use the format)
   bool log_before_transfer = false;  // the line comes before the file's data
 };
 // Fills in the implied levels and returns the item format.

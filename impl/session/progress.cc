@@ -42,8 +42,9 @@ std::string progress_line(int64_t ofs, int64_t size, double rate_kib, double sec
     std::snprintf(rem, sizeof rem, "%4u:%02u:%02u", static_cast<unsigned>(secs / 3600.0),
                   static_cast<unsigned>(secs / 60.0) % 60, static_cast<unsigned>(secs) % 60);
   }
-  const int pct = ofs == size ? 100 : static_cast<int>(100.0 * static_cast<double>(ofs) /
-                                                         static_cast<double>(size));
+  const int pct =
+      ofs == size ? 100
+                  : static_cast<int>(100.0 * static_cast<double>(ofs) / static_cast<double>(size));
   char buf[256];
   std::snprintf(buf, sizeof buf, "\r%15s %3d%% %7.2f%s %s", human_num(ofs, human).c_str(), pct,
                 rate_kib, units, rem);

@@ -24,7 +24,8 @@ using Clock = Progress::Clock;
 
 TEST(ProgressTest, LineShape) {
   // Shapes seen from rsync 3.4.1 and 3.5.0.
-  EXPECT_EQ(progress_line(0, 86355, 0, 0, "  ", 1), "\r              0   0%    0.00kB/s    0:00:00  ");
+  EXPECT_EQ(progress_line(0, 86355, 0, 0, "  ", 1),
+            "\r              0   0%    0.00kB/s    0:00:00  ");
   EXPECT_EQ(progress_line(86355, 86355, 84333.0, 0.001, progress_tail(1, true, 0, 2) + "\n", 1),
             "\r         86,355 100%   82.36MB/s    0:00:00 (xfr#1, to-chk=0/2)\n");
   EXPECT_EQ(progress_line(32768, 86355, 10.74, 3725, "  ", 2),

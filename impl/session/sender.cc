@@ -323,7 +323,7 @@ Status Sender::serve_requests() {
   const int proto = c_.protocol();
   int phase = 0;
   const int64_t list_base = c_.neg.inc_recurse ? 1 : 0;  // upstream's first flist_num
-  int64_t cur_list = 0;  // upstream cur_flist (-1: none left)
+  int64_t cur_list = 0;                                  // upstream cur_flist (-1: none left)
   for (;;) {
     int32_t ndx = 0;
     CRSYNC_RETURN_IF_ERROR(read_ndx(&ndx));
