@@ -80,6 +80,15 @@ Status read_rule_file(ParsedArgs& p, const std::string& path, const char* prefix
   return Status::Ok();
 }
 
+// --info / --debug: upstream reports an unknown word on a line of its own
+// (no "rsync: " prefix).
+Status output_words(ParsedArgs& p, bool debug, const std::string& v) {
+  Status s = session::parse_output_words(p.opts.levels, debug, v, session::kPriorityUser,
+                                         p.opts.am_server);
+  if (!s.ok() && s.exit_status() == static_cast<int>(ExitCode::kSyntax)) p.bare_error = true;
+  return s;
+}
+
 #define FLAG(field)                       \
   [](ParsedArgs& p, const std::string&) { \
     p.opts.field = true;                  \
@@ -223,21 +232,22 @@ const std::vector<OptDef>& table() {
        [](ParsedArgs& p) { p.opts.relative = false; p.relative_paths = 0; }},
       {"implied-dirs", 0, Arg::kNone, FLAG(implied_dirs), true, NEG(implied_dirs)},
       {"i-d", 0, Arg::kNone, FLAG(implied_dirs), true, NEG(implied_dirs)},
-      {"itemize-changes", 'i', Arg::kNone, FLAG(itemize), true, NEG(itemize)},
-      {"out-format", 0, Arg::kRequired, UNSUPPORTED("--out-format")},
-      {"log-format", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
-         // Servers receive the client's format hint; it only affects logging.
-         if (!p.opts.am_server) p.unsupported.push_back("--log-format");
-         p.opts.log_format = v; return Status::Ok(); }},
+      {"itemize-changes", 'i', Arg::kNone, [](ParsedArgs& p, const std::string&) { ++p.opts.itemize; return Status::Ok(); }, true,
+       [](ParsedArgs& p) { p.opts.itemize = 0; }},
+      // --log-format is the old name (and what a client sends a server).
+      {"out-format", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.out_format = v; return Status::Ok(); }},
+      {"log-format", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.out_format = v; return Status::Ok(); }},
       {"stats", 0, Arg::kNone, FLAG(stats)},
       {"progress", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) { p.opts.progress = 1; return Status::Ok(); }, true,
        [](ParsedArgs& p) { p.opts.progress = 0; }},
       {"", 'P', Arg::kNone, [](ParsedArgs& p, const std::string&) { p.opts.progress = 1; p.opts.partial = true; return Status::Ok(); }},
       {"info", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
-         if (v == "progress2") { p.opts.progress = 2; } return Status::Ok(); }},
+         return output_words(p, false, v); }},
+      {"debug", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         return output_words(p, true, v); }},
       {"human-readable", 'h', Arg::kNone, [](ParsedArgs& p, const std::string&) { ++p.opts.human_readable; return Status::Ok(); }, true,
        [](ParsedArgs& p) { p.opts.human_readable = 0; }},
-      {"list-only", 0, Arg::kNone, UNSUPPORTED("--list-only")},
+      {"list-only", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) { p.opts.list_only = 2; return Status::Ok(); }},
       {"numeric-ids", 0, Arg::kNone, FLAG(numeric_ids), true, NEG(numeric_ids)},
       {"chmod", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
          const mode_t mask = ::umask(0);
@@ -323,6 +333,21 @@ Status apply_implications(ParsedArgs* p) {
   if (!o.am_server) {
     if (o.making_backups() && !o.backup_dir && o.deleting() && !o.delete_excluded)
       o.filter_rules.push_back("P *" + o.backup_suffix());
+  }
+  // A single argument lists it (upstream: fewer than two arguments on a
+  // client); listing without -r lists a directory's top level (an implied
+  // -d, also sent to the server).
+  if (p->args.size() < 2 && !o.am_server) o.list_only |= 1;
+  if (o.list_only && !o.recursive && p->xfer_dirs < 0) o.dirs = true;
+  {
+    session::OutputOptionsIn in;
+    in.verbose = o.verbose;
+    in.itemize = o.itemize;
+    in.out_format = o.out_format;
+    in.stats = o.stats;
+    in.progress = o.progress != 0;
+    in.am_server = o.am_server;
+    o.item_format = session::derive_output_options(o.levels, in);
   }
   o.relative = p->relative_paths < 0 ? ff : p->relative_paths == 1;
   if (!o.relative) o.implied_dirs = false;

@@ -26,6 +26,7 @@ struct ParsedArgs {
   int xfer_dirs = -1;       // 2: -d, 0: --no-d, -1: neither
   int f_count = 0;          // how many -F were given
   int relative_paths = -1;  // 1: -R, 0: --no-R, -1: neither (--files-from implies -R)
+  bool bare_error = false;  // the error is printed as it is (no "rsync: ")
 };
 
 Status parse_args(const std::vector<std::string>& argv, ParsedArgs* out);

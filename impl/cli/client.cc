@@ -215,6 +215,19 @@ HostSpec parse_host_spec(const std::string& arg) {
 int run_client_command(const session::Options& o, const std::vector<std::string>& args) {
   if (args.empty()) return usage_error("no source or destination given");
   const HostSpec first = parse_host_spec(args.front());
+  // A single argument is listed (the option parser made it --list-only):
+  // a remote one by pulling without a destination, a local one by a local
+  // copy whose receiving side only lists.
+  if (args.size() == 1 && !first.daemon) {
+    if (first.remote) {
+      if (o.files_from.size() && parse_host_spec(o.files_from).remote &&
+          !parse_host_spec(o.files_from).host.empty() &&
+          parse_host_spec(o.files_from).host != first.host)
+        return usage_error("--files-from hostname is not the same as the transfer hostname");
+      return run_remote_shell(o, first, false, {}, std::string(), {first.path});
+    }
+    return run_local(o, args, ".");
+  }
   const HostSpec last = parse_host_spec(args.back());
   if (first.daemon || last.daemon) return run_daemon_command(o, args, first.daemon);
   if (args.size() == 1)

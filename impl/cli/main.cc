@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
   crsync::Status s = crsync::cli::parse_args(args, &p);
   const std::string who = p.opts.am_server ? "server" : "client";
   if (!s.ok()) {
-    std::fprintf(stderr, "rsync: %s\n", std::string(s.message()).c_str());
+    std::fprintf(stderr, p.bare_error ? "%s\n" : "rsync: %s\n", std::string(s.message()).c_str());
     std::fputs(crsync::cli::error_line(s.exit_status(), who).c_str(), stderr);
     return s.exit_status();
   }

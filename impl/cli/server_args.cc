@@ -43,7 +43,7 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
   // client deletes, so that the receiver deletes in the listed dirs.
   const bool dirs = o.dirs || !o.files_from.empty();
   const bool dirs_delete = dirs && !o.recursive && o.deleting() && client_is_sender;
-  if ((o.dirs && !o.recursive) || dirs_delete) w += 'd';
+  if ((o.dirs && !o.recursive) || dirs_delete || (o.list_only && dirs && !o.recursive)) w += 'd';
   if (client_is_sender) {
     if (o.keep_dirlinks) w += 'K';
     // -b without --backup-dir implies -O on the receiver, and upstream's
@@ -75,6 +75,8 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
   if (protocol >= 30) w += "e" + caps;
   if (w.size() > 1) argv.push_back(w);
 
+  // An explicit --list-only (not the implied one of a single argument).
+  if (o.list_only > 1) argv.push_back("--list-only");
   if (dirs_delete) argv.push_back("--no-r");
 
   if (o.compress && o.compress_level != session::Options::kLevelNotGiven)
@@ -83,7 +85,20 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
     argv.push_back("--no-specials");
   else if (!o.preserve_devices && o.preserve_specials)
     argv.push_back("--specials");
-  if (client_is_sender && o.itemize) argv.push_back("--log-format=%i");
+  // The server needs to know a little of the client's item format
+  // (upstream sends it as --log-format for compatibility): whether items
+  // are itemized (all of them with -ii), or deletions formatted.
+  if (client_is_sender && !o.item_format.format.empty()) {
+    const session::ItemFormat& f = o.item_format;
+    if (f.has_i > 1)
+      argv.push_back("--log-format=%i%I");
+    else if (f.has_i)
+      argv.push_back("--log-format=%i");
+    else if (f.has_o_or_i)
+      argv.push_back("--log-format=%o");
+    else if (!o.verbose)
+      argv.push_back("--log-format=X");
+  }
   if (o.block_size) argv.push_back("-B" + std::to_string(o.block_size));
   if (o.timeout) argv.push_back("--timeout=" + std::to_string(o.timeout));
   if (o.bwlimit) argv.push_back("--bwlimit=" + std::to_string(o.bwlimit));
@@ -144,6 +159,11 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
       argv.push_back(esc(o.temp_dir));
     }
   }
+  // The --info words the user gave that matter on the server's side.
+  const unsigned where =
+      session::kWhereServer | (client_is_sender ? session::kWhereReceiver : session::kWhereSender);
+  if (std::string a = session::make_output_option(o.levels, false, where); !a.empty())
+    argv.push_back(std::move(a));
   if (o.inplace) argv.push_back("--inplace");
   if (!o.files_from.empty()) {
     const HostSpec h = parse_host_spec(o.files_from);

@@ -9,6 +9,7 @@
 #include "flist/source_walker.h"
 #include "session/context.h"
 #include "session/handshake.h"
+#include "session/item_output.h"
 #include "session/receiving.h"
 #include "session/sender.h"
 #include "transport/bwlimit.h"
@@ -109,15 +110,14 @@ session::MuxIn::MessageHandler message_handler(Context& c, int32_t* peer_io_erro
         *peer_exit = v;
         return Status::Error(static_cast<ExitCode>(v ? v : 12), "");
       }
-      case wire::MsgCode::kDeleted:
-        if (c.opts.verbose > 0 || c.opts.itemize) {
-          std::string name = text;
-          const bool dir = !name.empty() && name.back() == '\0';
-          if (dir) name.pop_back();
-          c.output->info((c.opts.itemize ? "*deleting   " : "deleting ") + name + (dir ? "/" : "") +
-                         "\n");
-        }
+      case wire::MsgCode::kDeleted: {
+        std::string name = text;
+        const bool dir = !name.empty() && name.back() == '\0';
+        if (dir) name.pop_back();
+        const std::string line = session::delete_text(c, name, dir ? 0040000 : 0100000);
+        if (!line.empty()) c.output->info(line);
         return Status::Ok();
+      }
       case wire::MsgCode::kNoSend: {
         ByteReader r(payload);
         int32_t v = 0;
@@ -263,14 +263,52 @@ Status setup_mux(Context& c, bool am_server, bool am_sender) {
   return Status::Ok();
 }
 
+// The client's file-list lines (upstream flist.c): under incremental
+// recursion "sending/receiving incremental file list"; otherwise (when
+// directories are sent) "building/receiving file list ... done", which
+// --progress (info flist2) turns into a count every 100 files and "N
+// files to consider". A sender counts entries before adding each one, a
+// receiver after.
+bool shows_flist_progress(const Context& c) {
+  const session::Options& o = c.opts;
+  return o.info(session::Info::kFlist) >= 1 && !c.neg.inc_recurse &&
+         (o.recursive || o.dirs || !o.files_from.empty());
+}
+
+void flist_start(Context& c, bool sending) {
+  if (shows_flist_progress(c))
+    c.output->progress(sending ? "building file list ... " : "receiving file list ... ", true,
+                       false);
+  else if (c.neg.inc_recurse && c.opts.info(session::Info::kFlist) >= 1)
+    c.output->info(sending ? "sending incremental file list\n"
+                           : "receiving incremental file list\n");
+}
+
+void flist_finish(Context& c, bool sending, size_t count) {
+  if (!shows_flist_progress(c)) return;
+  if (c.opts.info(session::Info::kFlist) >= 2) {
+    bool first = true;
+    for (size_t k = sending ? 0 : 100; sending ? k < count : k <= count; k += 100) {
+      c.output->progress(" " + std::to_string(k) + " files...\r", true, !first);
+      first = false;
+    }
+    c.output->progress(
+        std::to_string(count) + (count == 1 ? " file " : " files ") + "to consider\n", false);
+  } else {
+    c.output->progress("done\n", false);
+  }
+}
+
 void print_summary(Context& c) {
   if (c.am_server) return;
   const auto secs =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - c.start)
           .count();
-  if (c.opts.stats)
+  // --stats is info stats2, -v stats1 (--info=stats[N] sets them too).
+  const int level = c.opts.info(session::Info::kStats);
+  if (level >= 2)
     c.output->info(session::stats_block(c.stats, c.protocol(), c.opts.human_readable));
-  if (c.opts.stats || c.opts.verbose > 0) {
+  if (level >= 1) {
     c.output->info("\n" + session::summary_lines(c.stats, static_cast<double>(secs), c.opts.dry_run,
                                                  c.opts.human_readable));
   }
@@ -332,6 +370,9 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
   c.out = &out;
   c.on_fatal = [&ch] { ch.abort(); };
   c.output = &output;
+  if (o.info(session::Info::kProgress) >= 1)
+    c.progress = std::make_shared<session::Progress>(
+        output, c.stats, o.info(session::Info::kProgress), o.human_readable);
   int32_t peer_io_error = 0;
   int peer_exit = 0;
   in.set_message_handler(message_handler(c, &peer_io_error, &peer_exit));
@@ -392,20 +433,16 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
       for (const auto& i : wr.infos) output.info(i + "\n");
       io_error = wr.io_error;
       if (s.ok()) {
-        if (o.verbose > 0 && !o.quiet && c.neg.inc_recurse)
-          output.info("sending incremental file list\n");
-        else if (o.verbose > 0 && !o.quiet && (o.recursive || o.dirs || !o.files_from.empty()))
-          output.info("building file list ... done\n");
+        flist_start(c, true);
+        flist_finish(c, true, wr.entries.size());
         session::Sender snd(c, std::move(wr.entries), wr.io_error, walk_options(c));
         s = snd.run();
         c.stats.total_read = static_cast<int64_t>(in.total_read());
         c.stats.total_written = static_cast<int64_t>(out.total_written());
       }
     } else {
-      if (o.verbose > 0 && !o.quiet && c.neg.inc_recurse)
-        output.info("receiving incremental file list\n");
-      else if (o.verbose > 0 && !o.quiet && (o.recursive || o.dirs || !o.files_from.empty()))
-        output.info("receiving file list ... done\n");
+      flist_start(c, false);
+      c.on_first_list = [&c](size_t n) { flist_finish(c, false, n); };
       ListForwarder fwd;
       if (!local && list_file_is_here(o)) s = fwd.start(c, ch);
       if (s.ok()) {

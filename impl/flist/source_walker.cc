@@ -97,11 +97,10 @@ bool Walker::send_name(const std::string& base_dir, const std::string& name, boo
   }
   const uint32_t m = se.entry.mode;
   if (filtered && name != "." && excluded(base_dir, name, is_dir(m))) return false;
-  if (is_lnk(m) && !o_.preserve_links) {
-    out_->infos.push_back("skipping non-regular file \"" + name + "\"");
-    return false;
-  }
-  if (is_lnk(m) && se.entry.link_target.empty()) {
+  // Without -l a symlink is still listed (without its target): the
+  // receiving side skips it ("skipping non-regular file"), and a listing
+  // shows it.
+  if (is_lnk(m) && o_.preserve_links && se.entry.link_target.empty()) {
     out_->io_error |= static_cast<int32_t>(wire::kIoerrGeneral);
     out_->errors.push_back("skipping symlink with 0-length value: \"" + local + "\"");
     return false;

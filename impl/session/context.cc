@@ -50,7 +50,9 @@ bool item_is_significant(uint32_t iflags) {
 bool should_log_nontransfer(const Context& c, uint32_t iflags, const flist::FileEntry& e) {
   if (!c.logs_items()) return false;
   const bool significant = item_is_significant(iflags);
-  const bool see_item = c.opts.itemize && significant;
+  const int has_i = c.opts.item_format.has_i;
+  const bool see_item =
+      has_i && (significant || has_i > 1 || (c.opts.info(Info::kName) >= 2 && has_i));
   const bool local_change = (iflags & wire::kItemLocalChange) && significant;
   return see_item || local_change || (flist::is_dir(e.mode) && significant);
 }

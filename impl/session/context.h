@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 
 #include "filter/filter_rules.h"
 #include "flist/flist_decoder.h"
@@ -12,6 +13,7 @@
 #include "session/mux_io.h"
 #include "session/options.h"
 #include "session/output.h"
+#include "session/progress.h"
 
 namespace crsync::session {
 
@@ -31,11 +33,17 @@ struct Context {
   std::function<void(int32_t)> on_no_send;
   // Cuts the connection (a role failed while another waits for input).
   std::function<void()> on_fatal;
+  // --progress / --info=progress2 on the client side that moves the data
+  // (null when off, and always on a server).
+  std::shared_ptr<Progress> progress;
+  // Called with the size of the first file list once it has arrived.
+  std::function<void(size_t)> on_first_list;
 
   int protocol() const { return neg.protocol; }
   int max_phase() const { return neg.protocol >= 29 ? 2 : 1; }
-  // What the client prints for items: -v or -i (or --out-format).
-  bool logs_items() const { return !am_server && (opts.verbose > 0 || opts.itemize); }
+  // Whether the client prints item lines: -v, -i or --out-format give
+  // them a format (upstream log_item: stdout_format on a client).
+  bool logs_items() const { return !am_server && !opts.item_format.format.empty(); }
   ItemizeContext itemize_context() const {
     ItemizeContext c;
     c.sending_client = am_sender && !am_server && !local;

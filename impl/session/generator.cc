@@ -94,8 +94,8 @@ Status ReceivingSide::generate_dir(const FileEntry& e, int32_t ndx, bool partial
   uint32_t iflags = exists && !created_here ? itemize_existing(e, st)
                                             : (wire::kItemIsNew | wire::kItemLocalChange);
   if (!exists || created_here) iflags = wire::kItemIsNew | wire::kItemLocalChange;
-  if (gen_logs() && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
-  if (item_is_significant(iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+  if (gen_logs() && gen_logs_item(c_, iflags, e, false)) log_item(iflags, e);
+  if (gen_reports_item(c_, iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
   if (server_names() && item_is_significant(iflags)) c_.output->info(name_and_link(e) + "\n");
   if (c_.opts.dry_run) return Status::Ok();
   if (!exists) {
@@ -136,8 +136,8 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
     if (n >= 0 && std::string(buf, static_cast<size_t>(n)) == target) {
       const uint32_t iflags = itemize_existing(e, st);
       if (!c_.opts.dry_run) set_attrs(parent.get(), base, e, -1, false, true);
-      if (gen_logs() && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
-      if (item_is_significant(iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+      if (gen_logs() && gen_logs_item(c_, iflags, e, false)) log_item(iflags, e);
+      if (gen_reports_item(c_, iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
       return Status::Ok();
     }
   }
@@ -164,7 +164,7 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
     }
     set_attrs(parent.get(), base, e, -1, true, true);
   }
-  if (gen_logs() && c_.logs_items()) log_item(iflags, e);
+  if (gen_logs() && gen_logs_item(c_, iflags, e, true)) log_item(iflags, e);
   if (server_names()) c_.output->info(name_and_link(e) + "\n");
   return send_item(ndx, iflags);
 }
@@ -187,8 +187,8 @@ Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
   if (exists && (st.st_mode & S_IFMT) == (e.mode & S_IFMT) && (!dev || st.st_rdev == rdev)) {
     const uint32_t iflags = itemize_existing(e, st);
     if (!c_.opts.dry_run) set_attrs(parent.get(), base, e, -1, false, true);
-    if (gen_logs() && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
-    if (item_is_significant(iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+    if (gen_logs() && gen_logs_item(c_, iflags, e, false)) log_item(iflags, e);
+    if (gen_reports_item(c_, iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
     return Status::Ok();
   }
   uint32_t iflags = wire::kItemLocalChange | wire::kItemReportChange;
@@ -211,7 +211,7 @@ Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
     }
     set_attrs(parent.get(), base, e, -1, true, true);
   }
-  if (gen_logs() && c_.logs_items()) log_item(iflags, e);
+  if (gen_logs() && gen_logs_item(c_, iflags, e, true)) log_item(iflags, e);
   if (server_names()) c_.output->info(name_and_link(e) + "\n");
   return send_item(ndx, iflags);
 }
@@ -293,8 +293,8 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
           }
         }
       }
-      if (gen_logs() && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
-      if (item_is_significant(iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+      if (gen_logs() && gen_logs_item(c_, iflags, e, false)) log_item(iflags, e);
+      if (gen_reports_item(c_, iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
       if (hlinked) {
         hlink_group(ndx)->leader = ndx;
         CRSYNC_RETURN_IF_ERROR(hlink_leader_done(ndx));
@@ -394,7 +394,11 @@ Status ReceivingSide::generate_entry(const FileEntry& e, int32_t ndx, bool redo,
   }
   if (flist::is_dir(e.mode)) return generate_dir(e, ndx, partial_dir);
   if (flist::is_lnk(e.mode)) {
-    if (!c_.opts.preserve_links) return Status::Ok();
+    if (!c_.opts.preserve_links) {
+      if (c_.opts.info(Info::kNonreg) >= 1)
+        c_.output->info("skipping non-regular file \"" + e.name + "\"\n");
+      return Status::Ok();
+    }
     return generate_symlink(e, ndx);
   }
   if (flist::is_device(e.mode) || flist::is_special(e.mode)) return generate_special(e, ndx);
@@ -418,25 +422,15 @@ void ReceivingSide::report_delete(const std::string& rel, uint32_t mode) {
     ++st.deleted_devices;
   else if (flist::is_special(mode))
     ++st.deleted_specials;
-  const std::string shown = rel + (flist::is_dir(mode) ? "/" : "");
-  if (c_.am_server) {
-    if (c_.protocol() >= 29) {
-      std::string payload = rel;
-      if (flist::is_dir(mode)) payload.push_back('\0');
-      (void)c_.out->send_msg(wire::MsgCode::kDeleted, as_bytes(payload), true);
-    } else if (c_.opts.log_format.find("%i") != std::string::npos) {
-      // Below 29 upstream formats the deletion with the client's format
-      // hint, which is just "%i": the itemize field and no name.
-      c_.output->info("*deleting  \n");
-    } else if (c_.opts.verbose > 0) {
-      c_.output->info("deleting " + shown + "\n");
-    }
+  if (c_.am_server && c_.protocol() >= 29) {
+    std::string payload = rel;
+    if (flist::is_dir(mode)) payload.push_back('\0');
+    (void)c_.out->send_msg(wire::MsgCode::kDeleted, as_bytes(payload), true);
     return;
   }
-  if (c_.opts.itemize)
-    c_.output->info("*deleting   " + shown + "\n");
-  else if (c_.opts.verbose > 0)
-    c_.output->info("deleting " + shown + "\n");
+  // Below 29 a server formats the line itself, with the client's format
+  // hint ("%i" gives the itemize field and no name).
+  if (const std::string line = delete_text(c_, rel, mode); !line.empty()) c_.output->info(line);
 }
 
 // Lists a directory (beneath the root) in upstream's deletion order: the
@@ -689,7 +683,7 @@ Status ReceivingSide::finish_lists(bool) {
 }
 
 void ReceivingSide::touch_up_dirs() {
-  if (c_.opts.dry_run) return;
+  if (c_.opts.dry_run || c_.opts.list_only) return;
   const size_t n = list_count();
   for (size_t li = n; li-- > 0;) {
     RecvList* l = nullptr;
@@ -713,6 +707,7 @@ void ReceivingSide::touch_up_dirs() {
 // list holds (with its deletions), then its entries, whose directories are
 // only created until their own lists come.
 Status ReceivingSide::generate_list(size_t li) {
+  if (c_.opts.list_only) return list_entries(li);
   RecvList* l = nullptr;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -755,7 +750,7 @@ Status ReceivingSide::generator_main() {
   };
   const DeleteMode dm = c_.opts.effective_delete(proto);
   const bool late_delete = dm == DeleteMode::kDelay || dm == DeleteMode::kAfter;
-  const bool del_stats = proto >= 31 && c_.opts.stats && dm != DeleteMode::kNone;
+  const bool del_stats = proto >= 31 && c_.opts.info(Info::kStats) >= 2 && dm != DeleteMode::kNone;
   if (!c_.neg.inc_recurse) {
     if (dm == DeleteMode::kBefore) {
       for (const auto& e : lists_.front().entries) names_.insert(local_name(e));

@@ -135,7 +135,7 @@ Status ReceivingSide::link_to_leader(int32_t ndx, int32_t leader) {
       return Status::Ok();
     }
   }
-  if (gen_logs() && c_.logs_items()) log_item(iflags, *e, lrel);
+  if (gen_logs() && gen_logs_item(c_, iflags, *e, true)) log_item(iflags, *e, lrel);
   if (server_names()) c_.output->info(e->name + " => " + lrel + "\n");
   if (c_.protocol() < 29) return Status::Ok();
   ByteWriter w;

@@ -100,6 +100,7 @@ Status MuxIn::read_bytes(uint8_t* out, size_t n) {
   while (data_.size() - pos_ < n) CRSYNC_RETURN_IF_ERROR(fill());
   std::memcpy(out, data_.data() + pos_, n);
   pos_ += n;
+  data_read_ += n;
   return Status::Ok();
 }
 
@@ -128,6 +129,7 @@ Status MuxOut::set_multiplexed(bool on) {
 
 Status MuxOut::write(ByteSpan data) {
   std::lock_guard<std::mutex> lock(mu_);
+  data_written_ += data.size();
   pending_.insert(pending_.end(), data.begin(), data.end());
   if (pending_.size() >= kFrameTarget) return flush_locked();
   return Status::Ok();

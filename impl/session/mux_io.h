@@ -46,7 +46,10 @@ class MuxIn {
       ByteReader r{ByteSpan(data_.data() + pos_, data_.size() - pos_)};
       Status s = decode_fn(r);
       if (!s.need_more()) {
-        if (s.ok()) pos_ += r.pos();
+        if (s.ok()) {
+          pos_ += r.pos();
+          data_read_ += r.pos();
+        }
         return s;
       }
       CRSYNC_RETURN_IF_ERROR(fill());
@@ -62,6 +65,9 @@ class MuxIn {
 
   // Raw bytes read from the channel (frame headers included), for --stats.
   uint64_t total_read() const { return total_read_; }
+  // Data-stream bytes consumed so far (upstream total_data_read: no frame
+  // headers, no messages), for --out-format's %b/%c.
+  uint64_t data_read() const { return data_read_; }
   // True once the peer closed the connection and every buffered byte is used.
   bool at_eof();
 
@@ -82,6 +88,7 @@ class MuxIn {
   size_t raw_pos_ = 0;
   bool eof_ = false;
   uint64_t total_read_ = 0;
+  uint64_t data_read_ = 0;
 };
 
 class MuxOut {
@@ -108,6 +115,8 @@ class MuxOut {
   void close() { ch_.close_write(); }
 
   uint64_t total_written() const { return total_written_; }
+  // Data-stream bytes written so far (upstream total_data_written).
+  uint64_t data_written() const { return data_written_; }
 
  private:
   Status flush_locked();
@@ -117,6 +126,7 @@ class MuxOut {
   std::mutex mu_;
   Bytes pending_;
   uint64_t total_written_ = 0;
+  uint64_t data_written_ = 0;
 };
 
 }  // namespace crsync::session

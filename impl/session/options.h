@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "flist/chmod.h"
+#include "session/output_levels.h"
 #include "wire/negotiate.h"
 
 namespace crsync::session {
@@ -19,13 +20,17 @@ struct Options {
   // ---- output ----
   int verbose = 0;         // -v (count)
   bool quiet = false;      // -q
-  bool itemize = false;    // -i
-  std::string out_format;  // --out-format
-  std::string log_format;  // --log-format (a server: the client's format hint)
+  int itemize = 0;         // -i (count)
+  std::string out_format;  // --out-format, or --log-format (a server: the client's hint)
   bool stats = false;      // --stats
-  int progress = 0;        // --progress (1), --info=progress2 (2)
+  int progress = 0;        // --progress / -P (--info=progress2 is in `levels`)
   int human_readable = 1;  // -h (count; 3.4 default 1)
-  bool list_only = false;  // --list-only
+  int list_only = 0;       // 2: --list-only; 1: implied (a single argument)
+  // --info / --debug levels, with what -v, --stats and --progress imply,
+  // and the item-line format these come to (cli fills both in).
+  OutputLevels levels;
+  ItemFormat item_format;
+  int info(Info w) const { return levels.get(w); }
 
   // ---- what to send ----
   bool recursive = false;                 // -r
@@ -78,6 +83,7 @@ struct Options {
   bool delete_requested = false;               // plain --delete: timing chosen by protocol
   // The timing in force: plain --delete is "before" below 30, else "during".
   DeleteMode effective_delete(int proto) const {
+    if (list_only) return DeleteMode::kNone;  // a listing deletes nothing
     if (delete_mode != DeleteMode::kNone) return delete_mode;
     if (delete_requested || delete_excluded)
       return proto < 30 ? DeleteMode::kBefore : DeleteMode::kDuring;

@@ -90,16 +90,45 @@ std::string escape_lines(const std::string& text, bool utf8) {
 
 }  // namespace
 
+ClientOutput::~ClientOutput() {
+  std::lock_guard<std::mutex> lock(mu_);
+  end_progress_line(stdout);
+}
+
+void ClientOutput::end_progress_line(std::FILE* f) {
+  if (!needs_newline_) return;
+  std::fputc('\n', f);
+  std::fflush(f);
+  needs_newline_ = false;
+}
+
 void ClientOutput::info(const std::string& text) {
   if (quiet) return;
   std::lock_guard<std::mutex> lock(mu_);
+  end_progress_line(stdout);
   std::fputs(escape_lines(text, utf8_).c_str(), stdout);
   std::fflush(stdout);
+}
+
+void ClientOutput::progress(const std::string& text, bool unfinished, bool same_line) {
+  if (quiet) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (same_line)
+    needs_newline_ = false;
+  else
+    end_progress_line(stdout);
+  // The leading carriage return goes out as it is.
+  const bool cr = !text.empty() && text[0] == '\r';
+  if (cr) std::fputc('\r', stdout);
+  std::fputs(escape_for_output(cr ? text.substr(1) : text, utf8_).c_str(), stdout);
+  std::fflush(stdout);
+  needs_newline_ = unfinished;
 }
 
 void ClientOutput::error(const std::string& text) {
   std::lock_guard<std::mutex> lock(mu_);
   std::fflush(stdout);
+  end_progress_line(stderr);
   std::fputs(escape_lines(text, utf8_).c_str(), stderr);
 }
 

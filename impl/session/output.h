@@ -18,6 +18,15 @@ class Output {
   virtual void info(const std::string& text) = 0;     // FINFO/FCLIENT, text ends in '\n'
   virtual void error(const std::string& text) = 0;    // FERROR/FERROR_XFER
   virtual void warning(const std::string& text) = 0;  // FWARNING
+  // A --progress line: it starts with '\r'; an `unfinished` one has no
+  // newline, so whatever is printed next starts a new line first.
+  // `same_line`: an unfinished line before it is not ended first (an
+  // update overwrites it).
+  virtual void progress(const std::string& text, bool unfinished, bool same_line = true) {
+    (void)unfinished;
+    (void)same_line;
+    info(text);
+  }
   // Errors of the partial-transfer kind (FERROR_XFER) make the exit code 23.
   bool had_xfer_error() const { return xfer_error_; }
   void note_xfer_error() { xfer_error_ = true; }
@@ -38,13 +47,18 @@ bool locale_is_utf8();
 
 class ClientOutput : public Output {
  public:
+  // Ends an unfinished progress line (upstream's exit cleanup).
+  ~ClientOutput() override;
   void info(const std::string& text) override;
   void error(const std::string& text) override;
   void warning(const std::string& text) override;
+  void progress(const std::string& text, bool unfinished, bool same_line = true) override;
 
  private:
+  void end_progress_line(std::FILE* f);
   std::mutex mu_;
   bool utf8_ = locale_is_utf8();
+  bool needs_newline_ = false;  // upstream output_needs_newline
 };
 
 class ServerOutput : public Output {

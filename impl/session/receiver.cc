@@ -234,6 +234,7 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   };
   for (;;) {
     delta::Token t;
+    const uint64_t token_start = out_off;  // --progress shows where each token starts
     Status rs = read_token(h, &t, [&](const delta::Token& lt) {
       fsum.update(lt.literal);
       buf.insert(buf.end(), lt.literal.begin(), lt.literal.end());
@@ -253,6 +254,7 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
       return rs;
     }
     if (t.kind == delta::Token::Kind::kEnd) break;
+    if (c_.progress) c_.progress->show(static_cast<int64_t>(token_start), e.size);
     if (t.kind == delta::Token::Kind::kBlock) {
       const uint64_t off = static_cast<uint64_t>(t.block) * static_cast<uint64_t>(h.blength);
       const uint64_t len = (t.block == h.count - 1 && h.remainder)
@@ -288,8 +290,10 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
       ::ftruncate(out_fd.get(), static_cast<off_t>(out_off)) != 0)
     c_.output->error("rsync: [receiver] ftruncate failed on \"" + rel + "\": " + errno_text(errno) +
                      "\n");
+  if (c_.progress) c_.progress->end(e.size);
   uint8_t theirs[64], ours[64];
   CRSYNC_RETURN_IF_ERROR(c_.in->read_bytes(theirs, static_cast<size_t>(sum_len)));
+  last_sum_hex_ = checksum_hex(c_.neg.xfer_sum, theirs, sum_len);
   fsum.finish(ours);
   const bool ok = !missing_basis && std::memcmp(theirs, ours, static_cast<size_t>(sum_len)) == 0;
   if (!out_fd.valid() || !ws.ok()) {
@@ -409,13 +413,36 @@ Status ReceivingSide::receiver_main() {
   int phase = 0;
   bool flist_eof_seen = false;
   const bool inc = c_.neg.inc_recurse;
+  // --progress: a file's place counts the entries of every list before
+  // its own (upstream's ndx minus the list's number); the "current list"
+  // is the last one a file came from, as upstream's cur_flist.
+  const int64_t list_base = inc ? 1 : 0;
+  const auto list_index_of = [&](int32_t ndx) -> int64_t {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = std::upper_bound(lists_.begin(), lists_.end(), ndx,
+                               [](int32_t v, const RecvList& l) { return v < l.ndx_start - 1; });
+    return it == lists_.begin() ? 0 : (std::prev(it) - lists_.begin());
+  };
+  int64_t cur_list = 0;
+  if (c_.progress) c_.progress->set_flist_eof(!inc);
   for (;;) {
     int32_t ndx = 0;
     CRSYNC_RETURN_IF_ERROR(read_ndx(&ndx));
     if (ndx == wire::kNdxDone) {
+      if (c_.progress && cur_list >= 0 && static_cast<size_t>(cur_list) < list_count()) {
+        int64_t last = 0;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          const RecvList& l = lists_[static_cast<size_t>(cur_list)];
+          last = l.ndx_start + static_cast<int64_t>(l.entries.size()) - 1;
+        }
+        c_.progress->at_list_done(last - (cur_list + list_base));
+      }
       // Incremental recursion: every list's NDX_DONE but the last only
       // frees it.
       if (inc && lists_freed_ < list_count()) {
+        if (cur_list == static_cast<int64_t>(lists_freed_))
+          cur_list = lists_freed_ + 1 < list_count() ? cur_list + 1 : -1;
         ++lists_freed_;
         if (lists_freed_ < list_count()) continue;
       }
@@ -432,6 +459,7 @@ Status ReceivingSide::receiver_main() {
       CRSYNC_PEER_CHECK(!flist_eof_seen, ExitCode::kProtocol, "repeated NDX_FLIST_EOF");
       CRSYNC_PEER_CHECK(phase == 0, ExitCode::kProtocol, "NDX_FLIST_EOF after phase 0");
       flist_eof_seen = true;
+      if (c_.progress) c_.progress->set_flist_eof(true);
       post({Event::kFlistEof, 0});
       continue;
     }
@@ -458,6 +486,7 @@ Status ReceivingSide::receiver_main() {
                                                     std::to_string(last) + ") [receiver]");
     }
     const FileEntry& e = *ep;
+    cur_list = list_index_of(ndx);
     uint16_t iflags16 = wire::kItemTransfer;
     uint32_t iflags = wire::kItemTransfer | wire::kItemMissingData;
     std::string xname;
@@ -496,10 +525,23 @@ Status ReceivingSide::receiver_main() {
       c_.stats.total_transferred_size += e.size;
       count_created(c_.stats, iflags, e);
     }
-    if (!c_.am_server && c_.logs_items()) log_item(iflags, e);
-    if (c_.opts.dry_run) continue;
+    if (c_.progress) c_.progress->set_file_index(ndx - cur_list - list_base);
+    const bool log_before = c_.opts.item_format.log_before_transfer;
+    if (c_.opts.dry_run) {
+      if (!c_.am_server && c_.logs_items()) log_item(iflags, e);
+      continue;
+    }
+    if (!c_.am_server && c_.logs_items() && log_before)
+      log_item(iflags, e);
+    else if (!c_.am_server && c_.opts.info(Info::kName) >= 1 && c_.opts.info(Info::kProgress) == 1)
+      c_.output->info(local_name(e) + "\n");
+    const uint64_t read_before = c_.in->data_read();
+    last_sum_hex_.clear();
     bool delayed = false;
     CRSYNC_RETURN_IF_ERROR(receive_one(e, ndx, basis_type, &delayed));
+    if (!c_.am_server && c_.logs_items() && !log_before)
+      log_item(iflags, e, {}, static_cast<int64_t>(c_.in->data_read() - read_before),
+               last_sum_hex_);
     // Incremental recursion: the generator counts each file's outcome (a
     // redo request reports itself; a delayed file once it is in place).
     if (!delayed && (inc || e.hlinked) && (redo_before || !redo_done_.count(ndx)))

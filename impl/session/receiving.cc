@@ -255,8 +255,7 @@ Status ReceivingSide::open_destination() {
                            "mkdir \"" + dest + "\" failed: " + errno_text(errno));
     }
     dest_created_ = true;
-    if (c_.opts.verbose > 0 || c_.opts.itemize ||
-        c_.opts.log_format.find("%i") != std::string::npos) {
+    if (c_.opts.info(Info::kName) >= 1 || c_.opts.item_format.has_i) {
       std::string shown = dest;
       while (shown.size() > 1 && shown.back() == '/') shown.pop_back();
       c_.output->info("created directory " + shown + "\n");
@@ -305,8 +304,13 @@ uint32_t ReceivingSide::map_gid(const FileEntry& e) const {
   return e.gid;
 }
 
-void ReceivingSide::log_item(uint32_t iflags, const FileEntry& e, const std::string& xname) {
-  c_.output->info(item_line(iflags, e, c_.itemize_context(), c_.opts.itemize, xname) + "\n");
+void ReceivingSide::log_item(uint32_t iflags, const FileEntry& e, const std::string& xname,
+                             int64_t data_read, const std::string& sum_hex) {
+  ItemExtras x;
+  x.hlink = hlink_of(iflags, e, xname);
+  x.data_read = data_read;
+  x.checksum_hex = sum_hex;
+  c_.output->info(item_text(c_, iflags, e, x));
 }
 
 // ---------------------------------------------------------------------------
@@ -823,9 +827,13 @@ Status ReceivingSide::run() {
     return Status::Error(ExitCode::kSyntax, "");
   }
   CRSYNC_RETURN_IF_ERROR(receive_file_list());
+  if (c_.on_first_list) c_.on_first_list(lists_.front().entries.size());
   if (lists_.front().entries.empty()) return Status::Ok();
-  CRSYNC_RETURN_IF_ERROR(open_destination());
-  CRSYNC_RETURN_IF_ERROR(open_aux_dirs());
+  // --list-only: the destination is not looked at (upstream get_local_name).
+  if (!c_.opts.list_only) {
+    CRSYNC_RETURN_IF_ERROR(open_destination());
+    CRSYNC_RETURN_IF_ERROR(open_aux_dirs());
+  }
   std::thread gen([&] {
     gen_status_ = generator_main();
     if (!gen_status_.ok()) {

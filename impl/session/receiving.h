@@ -23,6 +23,7 @@
 #include "flist/flist_decoder.h"
 #include "fs/dest_root.h"
 #include "session/context.h"
+#include "session/item_output.h"
 #include "wire/ndx_codec.h"
 
 namespace crsync::session {
@@ -146,7 +147,11 @@ class ReceivingSide {
   uint32_t map_gid(const flist::FileEntry& e) const;
   std::string local_name(const flist::FileEntry& e) const;
   void post(Event ev);
-  void log_item(uint32_t iflags, const flist::FileEntry& e, const std::string& xname = {});
+  void log_item(uint32_t iflags, const flist::FileEntry& e, const std::string& xname = {},
+                int64_t data_read = 0, const std::string& sum_hex = {});
+  // --list-only: prints list `li` instead of generating it (list_only.cc).
+  Status list_entries(size_t li);
+  std::string last_sum_hex_;  // receiver: the last file's checksum (for %C)
 
   Context& c_;
   std::string dest_arg_;

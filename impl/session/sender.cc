@@ -16,6 +16,7 @@
 #include "delta/token_codec.h"
 #include "flist/flist_sort.h"
 #include "flist/id_list.h"
+#include "session/item_output.h"
 #include "wire/ndx_codec.h"
 #include "wire/primitives.h"
 #include "wire/protocol_format.h"
@@ -259,6 +260,7 @@ Sender::Found Sender::find(int32_t ndx) {
                              [](int32_t v, const SendList& l) { return v < l.ndx_start - 1; });
   if (it == lists_.begin()) return f;
   SendList& l = *std::prev(it);
+  f.list_index = static_cast<size_t>(std::prev(it) - lists_.begin());
   if (ndx == l.ndx_start - 1) {
     if (l.parent_dir < 0) return f;
     const DirNode& n = dirs_[static_cast<size_t>(l.parent_dir)];
@@ -275,8 +277,15 @@ Sender::Found Sender::find(int32_t ndx) {
   return f;
 }
 
-void Sender::log_item(uint32_t iflags, const flist::FileEntry& e, const std::string& xname) {
-  c_.output->info(item_line(iflags, e, c_.itemize_context(), c_.opts.itemize, xname) + "\n");
+void Sender::log_item(uint32_t iflags, const flist::SendEntry& se, const std::string& xname,
+                      int64_t written, int64_t read, const std::string& sum_hex) {
+  ItemExtras x;
+  x.hlink = hlink_of(iflags, se.entry, xname);
+  x.sender_dir = se.base_dir;
+  x.data_written = written;
+  x.data_read = read;
+  x.checksum_hex = sum_hex;
+  c_.output->info(item_text(c_, iflags, se.entry, x));
 }
 
 Status Sender::echo_attrs(int32_t ndx, uint16_t iflags, uint8_t type, const std::string& xname,
@@ -313,13 +322,22 @@ Status Sender::handle_del_stats() {
 Status Sender::serve_requests() {
   const int proto = c_.protocol();
   int phase = 0;
+  const int64_t list_base = c_.neg.inc_recurse ? 1 : 0;  // upstream's first flist_num
+  int64_t cur_list = 0;                                  // upstream cur_flist (-1: none left)
   for (;;) {
     int32_t ndx = 0;
     CRSYNC_RETURN_IF_ERROR(read_ndx(&ndx));
     if (ndx == wire::kNdxDone) {
+      if (c_.progress && cur_list >= 0 && static_cast<size_t>(cur_list) < lists_.size()) {
+        const SendList& l = lists_[static_cast<size_t>(cur_list)];
+        c_.progress->at_list_done(l.ndx_start + static_cast<int64_t>(l.entries.size()) - 1 -
+                                  (cur_list + list_base));
+      }
       // Incremental recursion: each list's NDX_DONE but the last is echoed
       // without a phase change.
       if (c_.neg.inc_recurse && lists_freed_ < lists_.size()) {
+        if (cur_list == static_cast<int64_t>(lists_freed_))
+          cur_list = lists_freed_ + 1 < lists_.size() ? cur_list + 1 : -1;
         lists_[lists_freed_].sent.clear();
         ++lists_freed_;
         if (lists_freed_ < lists_.size()) {
@@ -368,11 +386,12 @@ Status Sender::serve_requests() {
       }
     }
     const flist::FileEntry& e = found.entry->entry;
+    cur_list = static_cast<int64_t>(found.list_index);
     uint32_t full_iflags = iflags;
     if (proto < 29) full_iflags |= wire::kItemMissingData;
     if (!(iflags & wire::kItemTransfer)) {
       if (should_log_nontransfer(c_, full_iflags, e) || (c_.logs_items() && !xname.empty()))
-        log_item(full_iflags, e, xname);
+        log_item(full_iflags, *found.entry, xname);
       count_created(c_.stats, iflags, e);
       CRSYNC_RETURN_IF_ERROR(echo_attrs(ndx, iflags, type, xname, has_type, has_xname));
       continue;
@@ -388,8 +407,10 @@ Status Sender::serve_requests() {
     if (!redo) count_created(c_.stats, iflags, e);
     ++c_.stats.xferred_files;
     c_.stats.total_transferred_size += e.size;
+    if (c_.progress)
+      c_.progress->set_file_index(ndx - static_cast<int64_t>(found.list_index) - list_base);
     if (c_.opts.dry_run) {
-      if (c_.logs_items()) log_item(full_iflags, e);
+      if (c_.logs_items()) log_item(full_iflags, *found.entry);
       CRSYNC_RETURN_IF_ERROR(echo_attrs(ndx, iflags, type, xname, has_type, has_xname));
       continue;
     }
@@ -407,6 +428,10 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
                         const std::string& xname, bool has_type, bool has_xname, bool redo) {
   (void)redo;
   const int proto = c_.protocol();
+  // %b/%c count this file's stream bytes from here (upstream
+  // remember_initial_stats): the sums read, the data written.
+  const uint64_t written_before = c_.out->data_written();
+  const uint64_t read_before = c_.in->data_read();
   const int sum_len = checksum::digest_len(c_.neg.xfer_sum);
   delta::Signature sig;
   CRSYNC_RETURN_IF_ERROR(c_.in->decode(
@@ -447,7 +472,12 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
   ByteWriter head;
   delta::put_sum_head(head, sig.head, proto);
   CRSYNC_RETURN_IF_ERROR(c_.out->write(head));
-  if (c_.logs_items()) log_item(proto < 29 ? (iflags | wire::kItemMissingData) : iflags, se.entry);
+  const uint32_t log_iflags = proto < 29 ? (iflags | wire::kItemMissingData) : iflags;
+  const bool log_before = c_.opts.item_format.log_before_transfer;
+  if (log_before && c_.logs_items())
+    log_item(log_iflags, se);
+  else if (!c_.am_server && c_.opts.info(Info::kName) >= 1 && c_.opts.info(Info::kProgress) == 1)
+    c_.output->info(se.entry.name + "\n");
 
   checksum::BlockSummer summer(c_.neg.xfer_sum, c_.neg.seed, c_.neg.proper_seed_order);
   checksum::FileSum fsum(c_.neg.xfer_sum, c_.neg.seed);
@@ -462,18 +492,26 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
   delta::MatchStats ms2;
   if (compressor_) {
     delta::CompressedTokenSink sink(*compressor_, [&](ByteSpan b) { return c_.out->write(b); });
-    ms2 = delta::match_file(mf.span(), sig, summer, fsum, sink, mo);
+    ProgressTokenSink ps(sink, c_.progress.get(), sig.head, se.entry.size);
+    ms2 = delta::match_file(mf.span(), sig, summer, fsum, ps, mo);
     CRSYNC_RETURN_IF_ERROR(sink.finish());
   } else {
     PlainTokenWriter tw(*c_.out);
-    ms2 = delta::match_file(mf.span(), sig, summer, fsum, tw, mo);
+    ProgressTokenSink ps(tw, c_.progress.get(), sig.head, se.entry.size);
+    ms2 = delta::match_file(mf.span(), sig, summer, fsum, ps, mo);
     CRSYNC_RETURN_IF_ERROR(tw.flush());
   }
   c_.stats.literal_data += ms2.literal;
   c_.stats.matched_data += ms2.matched;
   uint8_t digest[64];
   const int n = fsum.finish(digest);
-  return c_.out->write(ByteSpan(digest, static_cast<size_t>(n)));
+  CRSYNC_RETURN_IF_ERROR(c_.out->write(ByteSpan(digest, static_cast<size_t>(n))));
+  if (c_.progress) c_.progress->end(se.entry.size);
+  if (!log_before && c_.logs_items())
+    log_item(log_iflags, se, {}, static_cast<int64_t>(c_.out->data_written() - written_before),
+             static_cast<int64_t>(c_.in->data_read() - read_before),
+             checksum_hex(c_.neg.xfer_sum, digest, n));
+  return Status::Ok();
 }
 
 Status Sender::write_stats() {

@@ -51,6 +51,7 @@ class Sender {
   struct Found {
     flist::SendEntry* entry = nullptr;  // nullptr: no such index
     SendList* list = nullptr;
+    size_t list_index = 0;  // its place in lists_
     size_t pos = 0;
     bool dir_slot = false;
   };
@@ -64,7 +65,8 @@ class Sender {
   Status handle_del_stats();
   Status echo_attrs(int32_t ndx, uint16_t iflags, uint8_t type, const std::string& xname,
                     bool has_type, bool has_xname);
-  void log_item(uint32_t iflags, const flist::FileEntry& e, const std::string& xname = {});
+  void log_item(uint32_t iflags, const flist::SendEntry& se, const std::string& xname = {},
+                int64_t written = 0, int64_t read = 0, const std::string& sum_hex = {});
 
   Context& c_;
   std::vector<flist::SendEntry> entries_;  // the first list, in send order
