@@ -82,6 +82,9 @@ session::MuxIn::MessageHandler message_handler(Context& c, int32_t* peer_io_erro
                          "\n");
         }
         return Status::Ok();
+      case wire::MsgCode::kSuccess:
+        if (c.on_success) return c.on_success(payload);
+        return Status::Ok();
       case wire::MsgCode::kNoSend: {
         ByteReader r(payload);
         int32_t v = 0;
@@ -214,16 +217,19 @@ int exit_code_for(const Context& c, int32_t io_error) {
   return 0;
 }
 
+// The generator's stream to the sender is multiplexed from 30, and at any
+// protocol with --remove-source-files, whose MSG_SUCCESS travels on it
+// (upstream's need_messages_from_generator).
 Status setup_mux(Context& c, bool am_server, bool am_sender) {
   const int proto = c.protocol();
+  const bool gen_msgs = proto >= 30 || c.opts.remove_source_files;
   if (am_server) {
     CRSYNC_RETURN_IF_ERROR(c.out->set_multiplexed(true));
-    c.in->set_multiplexed(proto >= 30);
+    c.in->set_multiplexed(am_sender ? gen_msgs : proto >= 30);
   } else {
-    CRSYNC_RETURN_IF_ERROR(c.out->set_multiplexed(proto >= 30));
+    CRSYNC_RETURN_IF_ERROR(c.out->set_multiplexed(am_sender ? proto >= 30 : gen_msgs));
     c.in->set_multiplexed(true);
   }
-  (void)am_sender;
   return Status::Ok();
 }
 

@@ -33,6 +33,7 @@ namespace crsync::session {
 using flist::FileEntry;
 using receiving_internal::Basis;
 using receiving_internal::errno_text;
+using receiving_internal::open_dir_nofollow;
 using receiving_internal::tmp_name_for;
 
 // ---------------------------------------------------------------------------
@@ -394,14 +395,6 @@ std::vector<std::string> path_components(std::string_view path) {
   return out;
 }
 
-// An existing directory `name` in `dirfd`, never through a symlink.
-fs::Fd open_dir_nofollow(int dirfd, const std::string& name) {
-  fs::Fd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.valid() && errno == EACCES)
-    fd = fs::Fd(::openat(dirfd, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  return fd;
-}
-
 // Removes `name` in `dirfd`, a directory with all it holds (the backup
 // tree's own clean-up; nothing is followed).
 bool remove_tree(int dirfd, const std::string& name) {
@@ -757,20 +750,6 @@ bool ReceivingSide::remove_file(int parent_fd, const std::string& base, const st
   return ::unlinkat(parent_fd, base.c_str(), 0) == 0;
 }
 
-fs::Fd ReceivingSide::delay_dir(int parent_fd, bool create) {
-  const std::string name = Options::kDelayDir;
-  fs::Fd fd = open_dir_nofollow(parent_fd, name);
-  if (fd.valid() || !create) return fd;
-  // Anything else in the way goes (upstream handle_partial_dir).
-  if (errno == ENOTDIR || errno == ELOOP) {
-    if (::unlinkat(parent_fd, name.c_str(), 0) != 0) return fs::Fd();
-  } else if (errno != ENOENT) {
-    return fs::Fd();
-  }
-  if (::mkdirat(parent_fd, name.c_str(), 0700) != 0 && errno != EEXIST) return fs::Fd();
-  return open_dir_nofollow(parent_fd, name);
-}
-
 bool ReceivingSide::move_into_place(const FileEntry& e, int tmp_dir, const std::string& tmp,
                                     int out_fd, int dir, const std::string& name,
                                     const std::string& rel, bool set_time) {
@@ -828,9 +807,9 @@ Status ReceivingSide::run() {
       r.receiver_only = true;
       c_.rules.push_back(r);
     }
-    if (o.delay_updates) {
+    if (const std::string pdir = o.partial_dir_used(); !pdir.empty() && pdir[0] != '/') {
       filter::FilterRule r;
-      r.pattern = Options::kDelayDir;
+      r.pattern = pdir;
       r.dir_only = true;
       r.perishable = true;
       c_.rules.push_back(r);

@@ -65,6 +65,7 @@ class Sender {
   Status echo_attrs(int32_t ndx, uint16_t iflags, uint8_t type, const std::string& xname,
                     bool has_type, bool has_xname);
   void log_item(uint32_t iflags, const flist::FileEntry& e, const std::string& xname = {});
+  static std::string shown_path(const flist::SendEntry& se);
 
   Context& c_;
   std::vector<flist::SendEntry> entries_;  // the first list, in send order
