@@ -13,7 +13,9 @@ the transfer started is compared only as "during the transfer".
 
 Below protocol 30 --append checks the kept data as --append-verify does,
 so the "append" scenario's mismatching prefix is redone there and not at
-32: both are compared with upstream at the same protocol. Further tests:
+32: both are compared with upstream at the same protocol (the --append
+scenarios also at 28, where a server's warnings reach the client's
+stdout). Further tests:
 a transfer cut off in mid-file keeps its partial file (in the partial
 dir, or in place with the time 0) and the next run resumes from it; the
 option combinations upstream refuses; the -vv "sender removed" lines; a
@@ -126,7 +128,8 @@ def cells():
     out = []
     for name in SCENARIOS:
         out.append((name, "local", "-", 0))
-        for proto in PROTOCOLS:
+        # At 28 a server's verification warnings reach the client's stdout.
+        for proto in PROTOCOLS + ([28] if name.startswith("append") else []):
             for direction in ("push", "pull"):
                 for role in ("client", "server"):
                     out.append((name, direction, role, proto))
@@ -399,3 +402,39 @@ def test_cut_off_transfer_keeps_partial_and_resumes(opts, how, crsync, peers, tm
 
 def interop_lsh(where):
     return write_lsh(where)
+
+
+# ---- what a client asks its server for ----
+
+SPY = """#!/bin/sh
+# Records the remote command line (one word a line) and fails the session.
+shift
+for a in "$@"; do printf '%s\\n' "$a"; done > "$SPY_OUT"
+exit 1
+"""
+
+ARGV_CASES = [
+    ["-a", "--append"], ["-a", "--append-verify"], ["-a", "--append", "--protocol=29"],
+    ["-a", "--partial-dir=.rp"], ["-a", "--partial-dir=./x y*/"], ["-a", "--partial-dir=/abs/p"],
+    ["-a", "--partial-dir=p", "--delay-updates"], ["-a", "--partial"], ["-a", "--inplace", "--partial"],
+    ["-a", "--remove-source-files"], ["-a", "--remove-sent-files"],
+    ["-a", "--remove-source-files", "--append-verify", "--mkpath"],
+]
+
+
+@pytest.mark.parametrize("direction", ["push", "pull"])
+@pytest.mark.parametrize("opts", ARGV_CASES, ids=lambda o: " ".join(o))
+def test_server_argv(opts, direction, crsync, peers, tmp_path):
+    spy = tmp_path / "spy.sh"
+    spy.write_text(SPY)
+    spy.chmod(0o755)
+    (tmp_path / "src").mkdir()
+    words = {}
+    for which, client in (("ours", crsync), ("reference", peers[PEER])):
+        out = tmp_path / f"argv-{which}"
+        args = ["host:src/", str(tmp_path / "dst")] if direction == "pull" else [str(tmp_path / "src") + "/",
+                                                                                 "host:dst/"]
+        run([client, *opts, "-e", spy, *args], tmp_path, {"SPY_OUT": str(out), "RSYNC_PARTIAL_DIR": ".env p"})
+        words[which] = out.read_text().splitlines() if out.exists() else None
+    assert words["reference"] is not None
+    assert words["ours"] == words["reference"]

@@ -128,12 +128,12 @@ struct Options {
   // upstream's append_mode once the protocol is known: below 30 --append
   // checks the existing data too, as --append-verify does (compat.c).
   int append_mode(int proto) const { return append == 1 && proto < 30 ? 2 : append; }
-  bool delete_excluded = false;      // --delete-excluded
-  int max_delete = -1;               // --max-delete
-  bool existing_only = false;        // --existing
-  bool ignore_existing = false;      // --ignore-existing
-  int remove_source_files = 0;       // --remove-source-files (1), --remove-sent-files (2)
-  bool mkpath = false;               // --mkpath
+  bool delete_excluded = false;  // --delete-excluded
+  int max_delete = -1;           // --max-delete
+  bool existing_only = false;    // --existing
+  bool ignore_existing = false;  // --ignore-existing
+  int remove_source_files = 0;   // --remove-source-files (1), --remove-sent-files (2)
+  bool mkpath = false;           // --mkpath
 
   // ---- compression and checksums ----
   bool compress = false;                // -z

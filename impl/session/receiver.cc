@@ -153,7 +153,7 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
     basis_is_partial = ::fstatat(partial_dir.get(), base.c_str(), &pst, AT_SYMLINK_NOFOLLOW) == 0 &&
                        S_ISREG(pst.st_mode);
   }
-  const int tmp_dir = one_inplace ? partial_dir.get()
+  const int tmp_dir = one_inplace         ? partial_dir.get()
                       : temp_dir_.valid() ? temp_dir_.get()
                                           : parent.get();
   std::string tmp;
@@ -204,8 +204,7 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   if (append > 0) {
     // The sender skips what the destination has (its length is the sum
     // head's); --append-verify checksums it too (upstream receive_data).
-    const int64_t kept =
-        int64_t{h.count} * h.blength - (h.remainder ? h.blength - h.remainder : 0);
+    const int64_t kept = int64_t{h.count} * h.blength - (h.remainder ? h.blength - h.remainder : 0);
     CRSYNC_PEER_CHECK(kept >= 0, ExitCode::kProtocol, "invalid sum head for --append");
     if (append == 2 && basis.len > 0) {
       if (basis.len < static_cast<uint64_t>(kept))
@@ -251,8 +250,8 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
       ::unlinkat(tmp_dir, tmp.c_str(), 0);
       return;
     }
-    if (move_into_place(e, tmp_dir, tmp, out_fd.get(), parent.get(), base, rel, false) &&
-        cut_off && o.preserve_mtimes) {
+    if (move_into_place(e, tmp_dir, tmp, out_fd.get(), parent.get(), base, rel, false) && cut_off &&
+        o.preserve_mtimes) {
       const timespec ts[2] = {{0, UTIME_OMIT}, {0, 0}};
       (void)::utimensat(parent.get(), base.c_str(), ts, AT_SYMLINK_NOFOLLOW);
     }
@@ -336,7 +335,8 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
       ::unlinkat(tmp_dir, tmp.c_str(), 0);
     const std::string kept = !keep ? "discarded" : pdir ? "put into partial-dir" : "retained";
     if (!redoing) {
-      if (o.verbose > 0 || o.itemize)
+      // (A server itemizes with the client's "%i" format hint.)
+      if (o.verbose > 0 || o.itemize || o.log_format.find("%i") != std::string::npos)
         c_.output->warning("WARNING: " + rel + " failed verification -- update " + kept +
                            " (will try again).\n");
       redo_done_.insert(ndx);
@@ -500,11 +500,10 @@ Status ReceivingSide::receiver_main() {
         // Our generator names the destination, the partial file (the
         // destination when there is no partial dir), or (--inplace -b) the
         // destination's backup.
-        CRSYNC_PEER_CHECK(basis_type == wire::kFnamecmpFname ||
-                              basis_type == wire::kFnamecmpPartialDir ||
-                              (basis_type == wire::kFnamecmpBackup && c_.opts.making_backups()),
-                          ExitCode::kProtocol,
-                          "invalid basis_dir index: " + std::to_string(basis_type) + ".");
+        CRSYNC_PEER_CHECK(
+            basis_type == wire::kFnamecmpFname || basis_type == wire::kFnamecmpPartialDir ||
+                (basis_type == wire::kFnamecmpBackup && c_.opts.making_backups()),
+            ExitCode::kProtocol, "invalid basis_dir index: " + std::to_string(basis_type) + ".");
       }
       if (iflags & wire::kItemXnameFollows) {
         CRSYNC_RETURN_IF_ERROR(c_.in->decode(

@@ -433,8 +433,7 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
     CRSYNC_PEER_CHECK(append_len >= 0, ExitCode::kProtocol, "invalid sum head for --append");
   } else {
     sig.sum1.resize(static_cast<size_t>(sig.head.count));
-    sig.sum2.resize(static_cast<size_t>(sig.head.count) *
-                    static_cast<size_t>(sig.head.s2length));
+    sig.sum2.resize(static_cast<size_t>(sig.head.count) * static_cast<size_t>(sig.head.s2length));
     for (size_t b = 0; b < static_cast<size_t>(sig.head.count); ++b)
       CRSYNC_RETURN_IF_ERROR(
           c_.in->decode([&](ByteReader& r) { return delta::get_block_sums(r, &sig, b); }));
