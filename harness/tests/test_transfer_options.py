@@ -24,6 +24,7 @@ local copy onto itself removes nothing.
 import os
 import random
 import shutil
+import struct
 import subprocess
 import sys
 import time
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from crsync_harness import interop, tree
+from crsync_harness import interop, peer, tree
 
 pytestmark = pytest.mark.interop
 
@@ -438,3 +439,64 @@ def test_server_argv(opts, direction, crsync, peers, tmp_path):
         words[which] = out.read_text().splitlines() if out.exists() else None
     assert words["reference"] is not None
     assert words["ours"] == words["reference"]
+
+
+# ---- a hostile generator: crsync as the sending server ----
+
+def _msg(code, payload):
+    return struct.pack("<I", ((7 + code) << 24) | len(payload)) + payload
+
+
+def hostile_pull(crsync, src, opts, stream, tmp_path):
+    """A protocol-29 client receiver pulling from `crsync --server --sender
+    -lptr OPTS . src/`; with --remove-source-files the server reads
+    multiplexed input (upstream's need_messages_from_generator) from the
+    filter list on."""
+    srv = peer.ServerProcess(crsync, ["--sender", "-lptr", *opts, ".", str(src) + "/"], str(tmp_path))
+    mux = "--remove-source-files" in opts
+    srv.send(peer.i32(29) + (peer.mux_data(peer.i32(0)) if mux else peer.i32(0)))
+    time.sleep(1.0)
+    srv.send(stream)
+    time.sleep(1.0)
+    return srv.finish()
+
+
+@pytest.fixture()
+def hsource(tmp_path):
+    src = tmp_path / "src"
+    _write(src / "f", b"0123456789" * 100)
+    return src
+
+
+REQUEST_F = peer.i32(1) + peer.i16(0x8000)  # ndx 1 is "f" ("." sorts first)
+
+
+@pytest.mark.parametrize("payload,code,message", [
+    (peer.i32(99), 2, "Invalid file index: 99"),
+    (peer.i32(-7), 2, "Invalid file index: -7"),
+    (peer.i32(1) + b"\0" * 4, 12, "MSG_SUCCESS"),  # neither 4 bytes nor a local server's 20
+], ids=["index-out-of-range", "index-negative", "wrong-length"])
+def test_bad_success_report(payload, code, message, crsync, hsource, tmp_path):
+    rc, err = hostile_pull(crsync, hsource, ["--remove-source-files"], _msg(100, payload), tmp_path)
+    assert rc == code, err
+    assert message in err, err
+    assert (hsource / "f").exists()
+
+
+def test_success_report_removes_only_the_named_file(crsync, hsource, tmp_path):
+    """A well-formed report for a file that was never requested still names a
+    listed file: upstream removes it too (the report is all the sender
+    knows); a directory is not removed."""
+    _write(hsource / "g", b"x")
+    rc, err = hostile_pull(crsync, hsource, ["--remove-source-files"],
+                           _msg(100, peer.i32(2)) + _msg(100, peer.i32(0)), tmp_path)
+    assert not (hsource / "g").exists()
+    assert (hsource / "f").exists() and hsource.is_dir()
+
+
+def test_append_head_beyond_the_file(crsync, hsource, tmp_path):
+    """--append: a sum head describing more than the file holds is refused."""
+    head = peer.i32(3) + peer.i32(700) + peer.i32(16) + peer.i32(0)  # 2100 bytes of a 1000-byte file
+    rc, err = hostile_pull(crsync, hsource, ["--append", "--append"], REQUEST_F + head, tmp_path)
+    assert rc == 2, err
+    assert "--append sum head beyond the file" in err
