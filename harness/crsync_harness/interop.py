@@ -89,6 +89,12 @@ SCENARIOS = {
     # -R names whose implied dirs repeat (the sender remembers only the last
     # implied path) and a name given twice: the receiver drops duplicates.
     "relative-dups": (["-aiR"], "empty", 28),
+    # --chmod is the client's: applied to what it sends, or, pulling, to
+    # the entries it receives (the server never sees it).
+    "chmod": (["-ai", "--chmod=Dg+s,ug+w,Fo-rwx,a+X,u=rwX"], "basis", 28),
+    # The limit travels to the server as KiB/s; high enough not to slow
+    # the suite (the throttle itself: impl/transport/bwlimit_test.cc).
+    "bwlimit": (["-ai", "--bwlimit=20M", "--no-whole-file"], "basis", 28),
 }
 
 # Scenarios whose sources are not "{fixtures}/src/": the arguments, relative

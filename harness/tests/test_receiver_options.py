@@ -274,6 +274,10 @@ ARGV_CASES = [
     ["-a", "--backup-dir=./x y*$"], ["-a", "--suffix=!s"], ["-a", "-O", "-b"], ["-a", "-O", "--backup-dir=x"],
     ["-a", "--backup-dir=.", "--suffix=.b"], ["-a", "--delay-updates"], ["-a", "--delay-updates", "--partial"],
     ["-a", "-T", "/tmp/x y"], ["-a", "--temp-dir=rel", "--partial"], ["-ab", "--delete"],
+    # Options of other suites that change the server's command line.
+    ["-a", "-s"], ["-avs", "--backup-dir=x y", "--delete"], ["-a", "--bwlimit=100"],
+    ["-a", "--bwlimit=1.5M"], ["-az", "--skip-compress=gz/jpg"], ["-a", "-F", "--delete"],
+    ["-a", "--chmod=u+x,Dg+s"],
 ]
 
 

@@ -1,5 +1,6 @@
 #include "cli/arg_parser.h"
 
+#include <sys/stat.h>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -208,7 +209,12 @@ const std::vector<OptDef>& table() {
          p.opts.remove_source_files = 2; return Status::Ok(); }},
       {"filter", 'f', Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
          p.opts.filter_rules.push_back(v); return Status::Ok(); }},
-      {"", 'F', Arg::kNone, UNSUPPORTED("-F")},
+      // -F: per-directory .rsync-filter files; a second -F also keeps
+      // those files out of the transfer.
+      {"", 'F', Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         ++p.f_count;
+         if (p.f_count <= 2) p.opts.filter_rules.push_back(p.f_count == 1 ? ": /.rsync-filter" : "- .rsync-filter");
+         return Status::Ok(); }},
       {"exclude", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
          p.opts.filter_rules.push_back("- " + v); return Status::Ok(); }},
       {"include", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
@@ -241,19 +247,31 @@ const std::vector<OptDef>& table() {
        [](ParsedArgs& p) { p.opts.human_readable = 0; }},
       {"list-only", 0, Arg::kNone, UNSUPPORTED("--list-only")},
       {"numeric-ids", 0, Arg::kNone, FLAG(numeric_ids), true, NEG(numeric_ids)},
-      {"chmod", 0, Arg::kRequired, UNSUPPORTED("--chmod")},
+      {"chmod", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         const mode_t mask = ::umask(0);
+         ::umask(mask);
+         return p.opts.chmod.add(v, mask); }},
       {"timeout", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
          long long n = 0;
          if (!parse_int(v, &n) || n < 0) return bad("--timeout=" + v + " is invalid");
          p.opts.timeout = static_cast<int>(n); return Status::Ok(); }},
-      {"bwlimit", 0, Arg::kRequired, UNSUPPORTED("--bwlimit")},
+      // KiB/s by default (upstream parse_size_arg with 'K'), at least 512
+      // bytes; 0 means no limit. The server is told the KiB figure.
+      {"bwlimit", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         const bool has_unit = !v.empty() && std::isalpha(static_cast<unsigned char>(v.back()));
+         long long n = 0;
+         if (!parse_size(has_unit ? v : v + "K", &n) || n < 0)
+           return bad("--bwlimit value is invalid: " + v);
+         if (n && n < 512) return bad("--bwlimit value is too small: " + v);
+         p.opts.bwlimit = static_cast<int>((n + 512) / 1024);
+         return Status::Ok(); }, true, [](ParsedArgs& p) { p.opts.bwlimit = 0; }},
       {"protocol", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
          long long n = 0;
          if (!parse_int(v, &n)) return bad("--protocol=" + v + " is invalid");
          p.opts.protocol = static_cast<int>(n); return Status::Ok(); }},
       {"mkpath", 0, Arg::kNone, FLAG(mkpath)},
-      {"secluded-args", 's', Arg::kNone, UNSUPPORTED("--secluded-args")},
-      {"protect-args", 0, Arg::kNone, UNSUPPORTED("--protect-args")},
+      {"secluded-args", 's', Arg::kNone, FLAG(secluded_args), true, NEG(secluded_args)},
+      {"protect-args", 0, Arg::kNone, FLAG(secluded_args), true, NEG(secluded_args)},
       {"inc-recursive", 0, Arg::kNone, FLAG(inc_recursive), true, NEG(inc_recursive)},
       {"i-r", 0, Arg::kNone, FLAG(inc_recursive), true, NEG(inc_recursive)},
       {"rsh", 'e', Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
@@ -323,15 +341,13 @@ Status apply_implications(ParsedArgs* p) {
     p->recurse_level = 0;
   }
   CRSYNC_RETURN_IF_ERROR(apply_partial_options(o));
-  // Rules a client adds of its own (upstream options.c and compat.c): -b
-  // with deletions and no --backup-dir protects the backups ("P *~"), and
-  // a relative partial dir (--partial-dir, or --delay-updates' ".~tmp~")
-  // is hidden (perishable, so it does not keep a deleted directory alive).
+  // A rule a client adds of its own (upstream options.c): -b with
+  // deletions and no --backup-dir protects the backups ("P *~"). The rule
+  // for a relative partial dir (also --delay-updates') depends on the protocol: see
+  // add_compat_rules in session_runner.cc.
   if (!o.am_server) {
     if (o.making_backups() && !o.backup_dir && o.deleting() && !o.delete_excluded)
       o.filter_rules.push_back("P *" + o.backup_suffix());
-    const std::string pdir = o.partial_dir_used();
-    if (!pdir.empty() && pdir[0] != '/') o.filter_rules.push_back("-p " + pdir + "/");
   }
   o.relative = p->relative_paths < 0 ? ff : p->relative_paths == 1;
   if (!o.relative) o.implied_dirs = false;

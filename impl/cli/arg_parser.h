@@ -24,6 +24,7 @@ struct ParsedArgs {
   // recursion yields to --files-from, an explicit -r does not.
   int recurse_level = 0;    // 2: -r, 1: only through -a, 0: off
   int xfer_dirs = -1;       // 2: -d, 0: --no-d, -1: neither
+  int f_count = 0;          // how many -F were given
   int relative_paths = -1;  // 1: -R, 0: --no-R, -1: neither (--files-from implies -R)
 };
 

@@ -56,8 +56,8 @@ TEST(ArgParserTest, UnknownOptionIsASyntaxError) {
 }
 
 TEST(ArgParserTest, UnimplementedOptionsAreCollected) {
-  ParsedArgs p = parse({"-a", "--bwlimit=10", "a", "b"});
-  EXPECT_EQ(p.unsupported, (std::vector<std::string>{"--bwlimit"}));
+  ParsedArgs p = parse({"-a", "--list-only", "a", "b"});
+  EXPECT_EQ(p.unsupported, (std::vector<std::string>{"--list-only"}));
 }
 
 // --append implies --inplace; a server counts --append (the client sends
@@ -79,20 +79,18 @@ TEST(ArgParserTest, AppendModes) {
 TEST(ArgParserTest, PartialDirImpliesPartialAndIsCleaned) {
   ParsedArgs p = parse({"--partial-dir=./.rp//x/", "a", "b"});
   EXPECT_EQ(p.opts.partial_dir, ".rp/x");
+  EXPECT_EQ(p.opts.partial_dir_used(), ".rp/x");
   EXPECT_TRUE(p.opts.partial);
-  EXPECT_EQ(p.opts.filter_rules.back(), "-p .rp/x/");
   // "." means none.
   ParsedArgs q = parse({"--partial-dir=.", "a", "b"});
   EXPECT_TRUE(q.opts.partial_dir.empty());
   EXPECT_FALSE(q.opts.partial);
-  // An absolute one gets no rule; --delay-updates has its own.
-  EXPECT_TRUE(parse({"--partial-dir=/tmp/p", "a", "b"}).opts.filter_rules.empty());
+  // --delay-updates has its own, unless one is given.
   ParsedArgs d = parse({"--delay-updates", "a", "b"});
   EXPECT_EQ(d.opts.partial_dir_used(), ".~tmp~");
+  EXPECT_TRUE(d.opts.partial_dir.empty());  // (not sent as --partial-dir)
   EXPECT_TRUE(d.opts.partial);
-  EXPECT_EQ(d.opts.filter_rules, (std::vector<std::string>{"-p .~tmp~/"}));
-  // A server adds no rule of its own (the client sent it).
-  EXPECT_TRUE(parse({"--server", "--partial-dir", ".p", ".", "d"}).opts.filter_rules.empty());
+  EXPECT_EQ(parse({"--delay-updates", "--partial-dir=p", "a", "b"}).opts.partial_dir_used(), "p");
 }
 
 TEST(ArgParserTest, PartialDirFromTheEnvironment) {

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -65,11 +66,32 @@ int run_remote_shell(const session::Options& o, const HostSpec& remote, bool pus
   cmd.push_back(remote.host);
   cmd.push_back(o.rsync_path.empty() ? "rsync" : o.rsync_path);
   const int proto = o.protocol ? o.protocol : wire::kProtocolVersion;
-  for (auto& a :
-       server_options(o, push, proto, session::client_capabilities(o, o.allows_inc_recurse(!push))))
-    cmd.push_back(a);
-  cmd.push_back(".");
-  for (const auto& p : remote_paths) cmd.push_back(safe_path_arg(p.empty() ? "." : p));
+  const auto sargs =
+      server_options(o, push, proto, session::client_capabilities(o, o.allows_inc_recurse(!push)));
+  // -s: the command line stops after the letters; the rest goes over the
+  // connection as NUL-terminated strings after a new "rsync" arg0, ended
+  // by an empty one (upstream send_protected_args).
+  std::string secluded;
+  size_t shown = sargs.size();
+  if (o.secluded_args) {
+    shown = 0;
+    while (shown < sargs.size() && !(sargs[shown][0] == '-' && sargs[shown][1] != '-')) ++shown;
+    shown = std::min(shown + 1, sargs.size());
+    std::vector<std::string> rest(sargs.begin() + static_cast<long>(shown), sargs.end());
+    rest.insert(rest.begin(), "rsync");
+    rest.push_back(".");
+    for (const auto& p : remote_paths) rest.push_back(p.empty() ? "." : p);
+    for (const auto& a : rest) {
+      secluded += a.empty() ? "." : a;
+      secluded += '\0';
+    }
+    secluded += '\0';
+  }
+  for (size_t i = 0; i < shown; ++i) cmd.push_back(sargs[i]);
+  if (!o.secluded_args) {
+    cmd.push_back(".");
+    for (const auto& p : remote_paths) cmd.push_back(safe_path_arg(p.empty() ? "." : p));
+  }
 
   int to_child[2], from_child[2];
   if (::pipe(to_child) != 0 || ::pipe(from_child) != 0) {
@@ -99,6 +121,11 @@ int run_remote_shell(const session::Options& o, const HostSpec& remote, bool pus
   ::close(to_child[0]);
   ::close(from_child[1]);
   ::signal(SIGPIPE, SIG_IGN);
+  for (size_t off = 0; off < secluded.size();) {
+    const ssize_t n = ::write(to_child[1], secluded.data() + off, secluded.size() - off);
+    if (n <= 0 && errno != EINTR) break;  // the session reports the broken pipe
+    if (n > 0) off += static_cast<size_t>(n);
+  }
   transport::FdChannel ch(from_child[0], to_child[1], true);
   if (o.timeout) ch.set_timeout_seconds(o.timeout);
   SessionResult res = run_client(ch, o, push, sources, dest, false);

@@ -1,6 +1,10 @@
 // crsync's entry point: parses the command line, then runs as a server
 // (--server, started by an rsync client), or as a client (local copy or
 // remote shell). Exit codes are rsync's.
+#include <glob.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <clocale>
 #include <csignal>
 #include <cstdio>
@@ -25,6 +29,52 @@ constexpr const char* kUsage =
     "\n"
     "Options are rsync's; see rsync(1). Not every option is implemented yet:\n"
     "an option crsync cannot honour is refused with exit code 4.\n";
+
+// -s on a server: the rest of the arguments arrive on standard input as
+// NUL-terminated strings (the first is a new arg0), ended by an empty one
+// (upstream read_args). Read a byte at a time: the client's protocol bytes
+// follow at once.
+bool read_secluded_args(std::vector<std::string>* out) {
+  constexpr size_t kMaxArg = 64 * 1024, kMaxArgs = 64 * 1024;
+  std::string cur;
+  for (;;) {
+    char c;
+    const ssize_t n = ::read(0, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n != 1) return false;
+    if (c != '\0') {
+      if (cur.size() >= kMaxArg) return false;
+      cur += c;
+      continue;
+    }
+    if (cur.empty()) return true;
+    if (out->size() >= kMaxArgs) return false;
+    out->push_back(std::move(cur));
+    cur.clear();
+  }
+}
+
+// The server expands wildcards in secluded path arguments itself (no
+// remote shell saw them); a pattern matching nothing stays as it is.
+std::vector<std::string> glob_paths(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  bool seen_dot = false;
+  for (const auto& a : args) {
+    if (!seen_dot || a.find_first_of("*?[") == std::string::npos) {
+      seen_dot = seen_dot || a == ".";
+      out.push_back(a);
+      continue;
+    }
+    glob_t g{};
+    if (::glob(a.c_str(), GLOB_NOCHECK, nullptr, &g) == 0) {
+      for (size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);
+    } else {
+      out.push_back(a);
+    }
+    ::globfree(&g);
+  }
+  return out;
+}
 
 int run_server_command(const crsync::cli::ParsedArgs& p) {
   // The arguments are "." and then the paths.
@@ -78,6 +128,31 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "rsync: %s is not supported by this build of crsync yet\n", what.c_str());
     std::fputs(crsync::cli::error_line(4, who).c_str(), stderr);
     return 4;
+  }
+  if (p.opts.am_server && p.opts.secluded_args) {
+    std::vector<std::string> more;
+    if (!read_secluded_args(&more)) {
+      std::fputs("rsync: invalid or truncated secluded arguments\n", stderr);
+      std::fputs(crsync::cli::error_line(12, who).c_str(), stderr);
+      return 12;
+    }
+    if (!more.empty()) more.erase(more.begin());  // the new arg0
+    args.insert(args.end(), more.begin(), more.end());
+    crsync::cli::ParsedArgs full;
+    s = crsync::cli::parse_args(args, &full);
+    if (!s.ok()) {
+      std::fprintf(stderr, "rsync: %s\n", std::string(s.message()).c_str());
+      std::fputs(crsync::cli::error_line(s.exit_status(), who).c_str(), stderr);
+      return s.exit_status();
+    }
+    if (!full.unsupported.empty()) {
+      std::fprintf(stderr, "rsync: %s is not supported by this build of crsync yet\n",
+                   full.unsupported.front().c_str());
+      std::fputs(crsync::cli::error_line(4, who).c_str(), stderr);
+      return 4;
+    }
+    full.args = glob_paths(full.args);
+    return run_server_command(full);
   }
   if (p.opts.am_server) return run_server_command(p);
   return crsync::cli::run_client_command(p.opts, p.args);

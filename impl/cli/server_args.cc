@@ -24,9 +24,15 @@ std::string safe_option_value(const std::string& v) {
 std::vector<std::string> server_options(const session::Options& o, bool client_is_sender,
                                         int protocol, const std::string& caps) {
   std::vector<std::string> argv;
+  // -s: everything after the letters travels over the connection, where
+  // nothing is escaped (upstream safe_arg with protect_args).
+  const auto esc = [&o](const std::string& v) {
+    return o.secluded_args ? v : safe_option_value(v);
+  };
   argv.push_back("--server");
   if (!client_is_sender) argv.push_back("--sender");
   std::string w = "-";
+  if (o.secluded_args) w += 's';
   for (int i = 0; i < o.verbose; ++i) w += 'v';
   if (o.quiet) w += 'q';
   if (o.making_backups()) w += 'b';
@@ -80,15 +86,16 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
   if (client_is_sender && o.itemize) argv.push_back("--log-format=%i");
   if (o.block_size) argv.push_back("-B" + std::to_string(o.block_size));
   if (o.timeout) argv.push_back("--timeout=" + std::to_string(o.timeout));
+  if (o.bwlimit) argv.push_back("--bwlimit=" + std::to_string(o.bwlimit));
   // The backup options go both ways (split, so that a remote shell expands
   // a "~"); the suffix only when it is not the default.
   const std::string bdir = o.backup_dir_used();
   if (!bdir.empty()) {
     argv.push_back("--backup-dir");
-    argv.push_back(safe_option_value(bdir));
+    argv.push_back(esc(bdir));
   }
   if (o.backup_suffix() != (bdir.empty() ? "~" : ""))
-    argv.push_back("--suffix=" + safe_option_value(o.backup_suffix()));
+    argv.push_back("--suffix=" + esc(o.backup_suffix()));
   if (!o.checksum_choice.empty()) argv.push_back("--checksum-choice=" + o.checksum_choice);
   if (o.compress && !o.compress_choice.empty()) {
     if (o.compress_choice == "zlibx")
@@ -116,6 +123,10 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
     if (o.size_only) argv.push_back("--size-only");
     if (o.stats) argv.push_back("--stats");
     if (o.modify_window) argv.push_back("--modify-window=" + std::to_string(o.modify_window));
+  } else if (!o.skip_compress.empty()) {
+    // Only a sender compresses. (3.4.1 accepts the list but no codec can
+    // change its level mid-stream, so it changes no byte: token.c.)
+    argv.push_back("--skip-compress=" + esc(o.skip_compress));
   }
   if (o.checksum_seed) argv.push_back("--checksum-seed=" + std::to_string(o.checksum_seed));
   // A partial dir takes the place of --partial; --delay-updates stands for
@@ -135,7 +146,7 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
     if (o.existing_only) argv.push_back("--existing");
     if (!o.temp_dir.empty()) {
       argv.push_back("--temp-dir");
-      argv.push_back(safe_option_value(o.temp_dir));
+      argv.push_back(esc(o.temp_dir));
     }
   }
   // --append-verify goes as a second --append.
@@ -150,7 +161,7 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
     if (h.remote) {
       // The server reads its own file.
       argv.push_back("--files-from");
-      argv.push_back(safe_option_value(h.path));
+      argv.push_back(esc(h.path));
       if (o.from0) argv.push_back("--from0");
     } else if (!client_is_sender) {
       // The server sends and reads the names from the connection, where a

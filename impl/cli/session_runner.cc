@@ -11,6 +11,7 @@
 #include "session/handshake.h"
 #include "session/receiving.h"
 #include "session/sender.h"
+#include "transport/bwlimit.h"
 #include "wire/primitives.h"
 #include "wire/protocol_format.h"
 
@@ -42,7 +43,49 @@ flist::WalkOptions walk_options(const session::Options& o, int protocol,
 flist::WalkOptions walk_options(const Context& c) {
   flist::WalkOptions w = walk_options(c.opts, c.protocol(), &c.rules);
   w.incremental = c.neg.inc_recurse;
+  // --chmod is the client's alone (never sent to a server).
+  if (!c.am_server && !c.opts.chmod.empty()) w.chmod = &c.opts.chmod;
+  if (filter::has_dir_merge(c.rules))
+    w.dir_filters = std::make_shared<flist::SenderDirFilters>(&c.rules);
   return w;
+}
+
+// The rule upstream's compat.c adds once the protocol is known, on a
+// client or a local copy's receiving side: a relative partial dir
+// (--partial-dir, or the one --delay-updates parks files in) is excluded,
+// perishable unless a sender talks to a peer below 30 (which could not be
+// told of it).
+void add_compat_rules(Context& c, bool am_sender) {
+  const std::string pdir = c.opts.partial_dir_used();
+  if (pdir.empty() || pdir[0] == '/') return;
+  // Parsed as a rule, so that a name with a slash matches as one does.
+  auto parsed = filter::parse_rule("- " + pdir + "/");
+  filter::FilterRule r;
+  if (parsed.ok()) {
+    r = std::move(*parsed);
+  } else {
+    r.pattern = pdir;
+    r.dir_only = true;
+  }
+  r.perishable = !am_sender || c.protocol() >= 30;
+  c.rules.push_back(r);
+}
+
+// Reads a single-instance merge file ("merge FILE"); "-" is standard input.
+const filter::MergeFileReader& merge_file_reader() {
+  static const filter::MergeFileReader reader = [](const std::string& path) -> Result<std::string> {
+    std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+    if (!f)
+      return Status::Error(ExitCode::kFileSelect,
+                           "failed to open filter file " + path + ": " + std::strerror(errno));
+    std::string content;
+    char buf[8192];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) content.append(buf, n);
+    if (f != stdin) std::fclose(f);
+    return content;
+  };
+  return reader;
 }
 
 // How the side that reads a peer's messages reacts to each.
@@ -254,9 +297,11 @@ std::string error_line(int code, const std::string& who) {
          ") at main.cc(0) [" + who + "=" CRSYNC_VERSION "-crsync]\n";
 }
 
-SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, bool push,
+SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options& o, bool push,
                          const std::vector<std::string>& sources, const std::string& dest,
                          bool local) {
+  transport::BwLimitedChannel limited(raw_ch, o.bwlimit);
+  transport::ByteChannel& ch = o.bwlimit > 0 ? limited : raw_ch;
   SessionResult res;
   session::ClientOutput output;
   output.quiet = o.quiet;
@@ -276,7 +321,7 @@ SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, 
   in.set_message_handler(message_handler(c, &peer_io_error, &peer_exit));
 
   {
-    auto rules = filter::parse_rules(o.filter_rules);
+    auto rules = filter::parse_rules(o.filter_rules, &merge_file_reader());
     if (!rules.ok()) {
       res.exit_code = rules.status().exit_status();
       output.error("rsync: " + std::string(rules.status().message()) + "\n");
@@ -291,22 +336,32 @@ SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, 
   hp.allow_inc_recurse = o.allows_inc_recurse(!push);
   Status s = session::run_handshake(in, out, o, hp, &c.neg);
   if (s.ok()) s = setup_mux(c, false, push);
+  if (s.ok()) add_compat_rules(c, push);
   // The client sends its filter list when the server is the sender, or when
   // the receiving server wants it for deletions.
-  if (s.ok() && !local && (!push || o.deleting())) {
+  // Every rule meant for the peer must be expressible at the protocol in
+  // use, whether or not the list is sent (upstream send_rules).
+  if (s.ok() && !local) {
+    const bool send = !push || o.deleting();
     ByteWriter w;
     // With --delete-excluded the receiving side must not protect excluded
     // files, so a pushing client sends only its receiver-side rules.
     const bool elide = push && o.delete_excluded;
     for (const auto& r : c.rules) {
       if (!filter::sent_to_peer(r, push) || (elide && !r.receiver_only)) continue;
-      const std::string t = filter::wire_text(r, c.protocol());
-      wire::put_int32(w, static_cast<int32_t>(t.size()));
-      w.append(t);
+      const auto t = filter::xfer_text(r, c.protocol(), push);
+      if (!t) {
+        s = Status::Error(ExitCode::kProtocol, "filter rules are too modern for remote rsync.");
+        break;
+      }
+      wire::put_int32(w, static_cast<int32_t>(t->size()));
+      w.append(*t);
     }
-    wire::put_int32(w, 0);  // end of the filter list
-    s = out.write(w);
-    if (s.ok()) s = out.flush();
+    if (s.ok() && send) {
+      wire::put_int32(w, 0);  // end of the filter list
+      s = out.write(w);
+      if (s.ok()) s = out.flush();
+    }
   }
   int32_t io_error = 0;
   if (s.ok()) {
@@ -355,8 +410,10 @@ SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, 
   return res;
 }
 
-SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,
+SessionResult run_server(transport::ByteChannel& raw_ch, const session::Options& o,
                          const std::vector<std::string>& args, bool local) {
+  transport::BwLimitedChannel limited(raw_ch, o.bwlimit);
+  transport::ByteChannel& ch = o.bwlimit > 0 ? limited : raw_ch;
   SessionResult res;
   session::MuxOut out(ch, wire::kProtocolVersion);
   session::ServerOutput output(out, false);
@@ -386,11 +443,12 @@ SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,
     // A local copy's receiving side shares the client's rules (upstream's
     // forked child inherits them), so excluded files are protected from
     // --delete there too.
-    auto rules = filter::parse_rules(o.filter_rules);
+    auto rules = filter::parse_rules(o.filter_rules, &merge_file_reader());
     if (rules.ok())
       c.rules = std::move(*rules);
     else
       s = rules.status();
+    add_compat_rules(c, sender);
   }
   if (s.ok() && !local && (sender || o.deleting())) {
     // The client's filter list: int32 length + rule, ended by 0.
@@ -405,6 +463,10 @@ SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,
       std::string rule(static_cast<size_t>(len), '\0');
       s = in.read_bytes(reinterpret_cast<uint8_t*>(rule.data()), rule.size());
       if (!s.ok()) break;
+      if (rule == "!") {  // clears the list so far
+        c.rules.clear();
+        continue;
+      }
       // Below 29 a rule without a "- " or "+ " prefix is an exclude.
       if (c.protocol() < 29 && rule.rfind("- ", 0) != 0 && rule.rfind("+ ", 0) != 0)
         rule = "- " + rule;

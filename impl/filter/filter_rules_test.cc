@@ -47,7 +47,24 @@ TEST(FilterRulesTest, WireTextAndRefusals) {
   EXPECT_EQ(wire_text(*parse_rule("exclude /x")), "- /x");
   EXPECT_EQ(wire_text(*parse_rule("+ c/***")), "+ c/***");
   EXPECT_EQ(parse_rule(". merge-file").status().exit_status(), 4);
-  EXPECT_EQ(parse_rule("-! x").status().exit_status(), 4);
+  EXPECT_EQ(parse_rule("-/ x").status().exit_status(), 4);  // absolute-path rules
+  EXPECT_EQ(parse_rule("bogus x").status().exit_status(), 1);
+  EXPECT_EQ(parse_rule("-q x").status().exit_status(), 1);
+  EXPECT_EQ(parse_rule("+").status().exit_status(), 1);
+  // "!" negates: the rule matches what the pattern does not.
+  const auto neg = rules({"-! *.txt"});
+  EXPECT_TRUE(is_excluded(neg, "a.dat", false));
+  EXPECT_FALSE(is_excluded(neg, "a.txt", false));
+  EXPECT_EQ(wire_text(neg[0]), "-! *.txt");
+  // Long names with modifiers, and the merge forms.
+  EXPECT_EQ(wire_text(*parse_rule("hide,! x")), "-!s x");
+  EXPECT_EQ(wire_text(*parse_rule("dir-merge,n- .x")), ":n- .x");
+  EXPECT_EQ(wire_text(*parse_rule(": /.rsync-filter")), ": /.rsync-filter");
+  EXPECT_EQ(wire_text(*parse_rule(":C")), ":C .cvsignore");
+  const auto e = rules({":e .f", "!", "- y", "dir-merge,e sub/.g"});
+  ASSERT_EQ(e.size(), 3u);             // "!" cleared the first two
+  EXPECT_EQ(wire_text(e[1]), "- .g");  // 'e': the file's own name, excluded first
+  EXPECT_EQ(wire_text(e[2]), ": sub/.g");
   // Side modifiers: "s" rules hide from the sender only, "r" rules protect
   // on the receiver only.
   const auto side = rules({"-s *.dat", "-r keep"});

@@ -6,6 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "wire/protocol_format.h"
@@ -59,6 +62,7 @@ class Walker {
   bool send_name(const std::string& base_dir, const std::string& name, bool follow,
                  const EntryRole& role, bool missing_is_vanished, bool filtered);
   bool usable_dir(const std::string& dir);
+  bool excluded(const std::string& base_dir, const std::string& name, bool dir);
 
   const WalkOptions& o_;
   WalkResult* out_;
@@ -92,8 +96,7 @@ bool Walker::send_name(const std::string& base_dir, const std::string& name, boo
     return false;
   }
   const uint32_t m = se.entry.mode;
-  if (filtered && o_.rules && name != "." && filter::is_excluded(*o_.rules, name, is_dir(m)))
-    return false;
+  if (filtered && name != "." && excluded(base_dir, name, is_dir(m))) return false;
   if (is_lnk(m) && !o_.preserve_links) {
     out_->infos.push_back("skipping non-regular file \"" + name + "\"");
     return false;
@@ -111,8 +114,21 @@ bool Walker::send_name(const std::string& base_dir, const std::string& name, boo
   return true;
 }
 
+bool Walker::excluded(const std::string& base_dir, const std::string& name, bool dir) {
+  if (!o_.rules) return false;
+  if (!o_.dir_filters) return filter::is_excluded(*o_.rules, name, dir);
+  filter::DirFilters& f = o_.dir_filters->at(base_dir);
+  const bool x = f.excluded(name, dir, filter::Side::kSender);
+  for (auto& e : f.take_errors()) {
+    out_->io_error |= static_cast<int32_t>(wire::kIoerrGeneral);
+    out_->errors.push_back(std::move(e));
+  }
+  return x;
+}
+
 void Walker::send_directory(const std::string& base_dir, const std::string& dir_name) {
   const std::string local = join(base_dir, dir_name);
+  if (dir_name == "." && o_.dir_filters) o_.dir_filters->at(base_dir).set_root_read(true);
   DIR* d = ::opendir(local.c_str());
   if (!d) {
     const int e = errno;
@@ -272,9 +288,7 @@ void Walker::send_argument(const std::string& base, const std::string& fn, NameT
     return;
   }
   if (found) {
-    if (type != NameType::kDotDir && o_.rules &&
-        filter::is_excluded(*o_.rules, fn, is_dir(probe.entry.mode)))
-      return;
+    if (type != NameType::kDotDir && excluded(base, fn, is_dir(probe.entry.mode))) return;
     if (is_dir(probe.entry.mode) && !o_.recursive && !o_.dirs) {
       out_->infos.push_back("skipping directory " + fn);
       return;
@@ -478,6 +492,7 @@ Status stat_entry(const std::string& local_path, const std::string& name, bool f
   FileEntry& e = out->entry;
   e.name = name;
   e.mode = st.st_mode;
+  if (o.chmod && !S_ISLNK(e.mode) && e.mode) e.mode = o.chmod->apply(e.mode);
   e.size = st.st_size;
   e.mtime = st.st_mtim.tv_sec;
   e.mtime_nsec = static_cast<uint32_t>(st.st_mtim.tv_nsec);
@@ -539,6 +554,31 @@ void scan_directory(const SendEntry& dir, const WalkOptions& o, WalkResult* out)
   if (!dir.role.content_dir) return;
   Walker w(o, out);
   w.send_directory(dir.base_dir, dir.entry.name);
+}
+
+filter::DirFilters& SenderDirFilters::at(const std::string& base_dir) {
+  auto& slot = roots_[base_dir];
+  if (!slot) {
+    const std::string root = base_dir.empty() ? "." : base_dir;
+    char abs[PATH_MAX];
+    const std::string root_abs = ::realpath(root.c_str(), abs) ? abs : "";
+    auto reader = [root](const std::string& dir,
+                         const std::string& name) -> std::optional<std::string> {
+      const std::string path = !dir.empty() && dir[0] == '/'
+                                   ? (dir == "/" ? "" : dir) + "/" + name
+                                   : root + "/" + (dir.empty() ? "" : dir + "/") + name;
+      std::FILE* f = std::fopen(path.c_str(), "rb");
+      if (!f) return std::nullopt;
+      std::string content;
+      char buf[8192];
+      size_t n;
+      while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) content.append(buf, n);
+      std::fclose(f);
+      return content;
+    };
+    slot = std::make_unique<filter::DirFilters>(rules_, std::move(reader), root_abs);
+  }
+  return *slot;
 }
 
 }  // namespace crsync::flist

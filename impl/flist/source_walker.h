@@ -14,12 +14,16 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/status.h"
+#include "filter/dir_filters.h"
 #include "filter/filter_rules.h"
+#include "flist/chmod.h"
 #include "flist/file_entry.h"
 #include "flist/flist_encoder.h"
 
@@ -30,6 +34,19 @@ struct SendEntry {
   EntryRole role;
   std::string local_path;  // where the sender reads it
   std::string base_dir;    // the argument's directory: local_path = base_dir/name
+};
+
+// Per-directory merge files on the sending side: one filter::DirFilters
+// per transfer root (the directory names are relative to), read from the
+// source tree and kept for the whole walk, sub-list scans included.
+class SenderDirFilters {
+ public:
+  explicit SenderDirFilters(const std::vector<filter::FilterRule>* rules) : rules_(rules) {}
+  filter::DirFilters& at(const std::string& base_dir);
+
+ private:
+  const std::vector<filter::FilterRule>* rules_;
+  std::map<std::string, std::unique_ptr<filter::DirFilters>> roots_;
 };
 
 struct WalkOptions {
@@ -50,6 +67,9 @@ struct WalkOptions {
   bool incremental = false;
   int protocol = 32;
   const std::vector<filter::FilterRule>* rules = nullptr;  // exclusions, if any
+  const ChmodRules* chmod = nullptr;                       // --chmod, applied to what is sent
+  // Set when `rules` holds per-directory merge rules.
+  std::shared_ptr<SenderDirFilters> dir_filters;
 };
 
 struct WalkResult {

@@ -10,7 +10,10 @@
 #include <unistd.h>
 #include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -554,6 +557,46 @@ Status ReceivingSide::delete_item(int parent_fd, const std::string& base, const 
   return remove_now(parent_fd, base, rel, is_dir);
 }
 
+// Excluded names are protected from deletion (not with --delete-excluded).
+// Per-directory merge files are read from the destination, as upstream's
+// generator reads them in each directory it deletes in.
+bool ReceivingSide::protected_from_delete(const std::string& rel, bool is_dir) {
+  if (c_.rules.empty() || c_.opts.delete_excluded) return false;
+  if (!filter::has_dir_merge(c_.rules))
+    return filter::is_excluded(c_.rules, rel, is_dir, filter::Side::kReceiver);
+  if (!dir_filters_) {
+    const int root = dest_.fd();
+    auto reader = [root](const std::string& dir,
+                         const std::string& name) -> std::optional<std::string> {
+      int fd = -1;
+      if (!dir.empty() && dir[0] == '/') {
+        fd = ::open(((dir == "/" ? "" : dir) + "/" + name).c_str(), O_RDONLY | O_CLOEXEC);
+      } else {
+        auto f = fs::open_beneath(root, dir.empty() ? name : dir + "/" + name, O_RDONLY);
+        if (f.ok()) fd = f->release();
+      }
+      if (fd < 0) return std::nullopt;
+      fs::Fd owned(fd);
+      std::string content;
+      char buf[8192];
+      ssize_t n;
+      while ((n = ::read(fd, buf, sizeof buf)) > 0) content.append(buf, static_cast<size_t>(n));
+      return content;
+    };
+    char abs[PATH_MAX];
+    const std::string dest = dest_arg_.empty() ? "." : dest_arg_;
+    dir_filters_ = std::make_unique<filter::DirFilters>(&c_.rules, std::move(reader),
+                                                        ::realpath(dest.c_str(), abs) ? abs : "");
+    dir_filters_->set_root_read(names_.count(".") > 0);
+  }
+  const bool x = dir_filters_->excluded(rel, is_dir, filter::Side::kReceiver);
+  for (const auto& e : dir_filters_->take_errors()) {
+    c_.output->error("rsync: [generator] " + e + "\n");
+    c_.output->note_xfer_error();
+  }
+  return x;
+}
+
 Status ReceivingSide::delete_extraneous(const std::string& dir_rel) {
   auto dir = fs::open_beneath(dest_.fd(), dir_rel == "." ? "" : dir_rel, O_RDONLY | O_DIRECTORY);
   if (!dir.ok()) return Status::Ok();  // nothing there (yet)
@@ -561,8 +604,7 @@ Status ReceivingSide::delete_extraneous(const std::string& dir_rel) {
   if (!list_for_delete(dir->get(), &present, c_.protocol()).ok()) return Status::Ok();
   for (const auto& e : present) {
     const std::string rel = dir_rel == "." ? e.name : dir_rel + "/" + e.name;
-    if (!c_.rules.empty() && !c_.opts.delete_excluded &&
-        filter::is_excluded(c_.rules, rel, flist::is_dir(e.mode), filter::Side::kReceiver))
+    if (protected_from_delete(rel, flist::is_dir(e.mode)))
       continue;  // excluded files are protected from deletion
     if (names_.count(rel)) {
       // A directory replaced by a non-directory (or the reverse) is handled

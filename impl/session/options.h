@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "flist/chmod.h"
 #include "wire/negotiate.h"
 
 namespace crsync::session {
@@ -53,7 +54,6 @@ struct Options {
   bool omit_dir_times = false;          // -O
   bool omit_link_times = false;         // -J
   bool numeric_ids = false;             // --numeric-ids
-  std::string chmod;                    // --chmod
 
   // ---- how to transfer ----
   bool dry_run = false;                        // -n
@@ -129,6 +129,8 @@ struct Options {
   // checks the existing data too, as --append-verify does (compat.c).
   int append_mode(int proto) const { return append == 1 && proto < 30 ? 2 : append; }
   bool delete_excluded = false;  // --delete-excluded
+  int bwlimit = 0;               // --bwlimit, KiB/s (0: none)
+  flist::ChmodRules chmod;       // --chmod (the client's; never sent)
   int max_delete = -1;           // --max-delete
   bool existing_only = false;    // --existing
   bool ignore_existing = false;  // --ignore-existing
@@ -147,7 +149,6 @@ struct Options {
   // ---- connection ----
   int protocol = 0;            // --protocol (0 = ours)
   int timeout = 0;             // --timeout
-  int64_t bwlimit = 0;         // --bwlimit (bytes/s)
   std::string rsh;             // -e/--rsh
   std::string rsync_path;      // --rsync-path
   bool secluded_args = false;  // -s

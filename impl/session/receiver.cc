@@ -185,10 +185,20 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   Bytes buf;
   buf.reserve(256 * 1024);
   Status ws;
-  const auto flush = [&]() {
+  // -S: runs of zeros (whole 1 KiB pieces) are skipped with a seek, leaving
+  // holes; the size is set at the end (upstream write_sparse/sparse_end).
+  const bool sparse = c_.opts.sparse && !write_in_place;
+  off_t pending_hole = 0;
+  const auto write_range = [&](const uint8_t* p, size_t len) {
+    if (pending_hole && ws.ok()) {
+      if (::lseek(out_fd.get(), pending_hole, SEEK_CUR) < 0)
+        ws = Status::Error(ExitCode::kFileIo,
+                           "lseek failed on \"" + rel + "\": " + errno_text(errno));
+      pending_hole = 0;
+    }
     size_t off = 0;
-    while (out_fd.valid() && ws.ok() && off < buf.size()) {
-      const ssize_t n = ::write(out_fd.get(), buf.data() + off, buf.size() - off);
+    while (ws.ok() && off < len) {
+      const ssize_t n = ::write(out_fd.get(), p + off, len - off);
       if (n < 0) {
         if (errno == EINTR) continue;
         ws = Status::Error(ExitCode::kFileIo,
@@ -196,6 +206,25 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
         break;
       }
       off += static_cast<size_t>(n);
+    }
+  };
+  const auto flush = [&]() {
+    if (!out_fd.valid() || !ws.ok()) {
+      buf.clear();
+      return;
+    }
+    if (!sparse) {
+      write_range(buf.data(), buf.size());
+    } else {
+      constexpr size_t kPiece = 1024;
+      for (size_t at = 0; at < buf.size(); at += kPiece) {
+        const size_t len = std::min(kPiece, buf.size() - at);
+        const uint8_t* p = buf.data() + at;
+        if (std::all_of(p, p + len, [](uint8_t b) { return b == 0; }))
+          pending_hole += static_cast<off_t>(len);
+        else
+          write_range(p, len);
+      }
     }
     buf.clear();
   };
@@ -306,6 +335,9 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
     if (buf.size() >= 256 * 1024) flush();
   }
   flush();
+  if (pending_hole && ws.ok() && ::ftruncate(out_fd.get(), static_cast<off_t>(out_off)) != 0)
+    ws = Status::Error(ExitCode::kFileIo,
+                       "ftruncate failed on \"" + rel + "\": " + errno_text(errno));
   if (write_in_place && out_fd.valid() && ws.ok() &&
       ::ftruncate(out_fd.get(), static_cast<off_t>(out_off)) != 0)
     c_.output->error("rsync: [receiver] ftruncate failed on \"" + rel + "\": " + errno_text(errno) +

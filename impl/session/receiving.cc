@@ -59,6 +59,11 @@ Status ReceivingSide::read_list_entries(RecvList* list, const std::string& dir_n
     }
     if (it.entry.hlinked && it.entry.hlink_first_ndx < 0 && c_.protocol() >= 30)
       it.entry.hlink_first_ndx = list->ndx_start + static_cast<int32_t>(list->entries.size());
+    // A pulling client applies its --chmod to what it receives (before the
+    // entry becomes the next one's "same mode" basis, as upstream).
+    if (!c_.am_server && !c_.local && !c_.opts.chmod.empty() && !flist::is_lnk(it.entry.mode) &&
+        it.entry.mode)
+      it.entry.mode = c_.opts.chmod.apply(it.entry.mode);
     if (!it.entry.user_name.empty()) user_names_.push_back({it.entry.uid, it.entry.user_name});
     if (!it.entry.group_name.empty()) group_names_.push_back({it.entry.gid, it.entry.group_name});
     list->entries.push_back(std::move(it.entry));
@@ -795,25 +800,6 @@ Status ReceivingSide::run() {
       !err.empty()) {
     c_.output->error("rsync: " + err + "\n");
     return Status::Error(ExitCode::kSyntax, "");
-  }
-  // Rules a client (or a local copy, whose two ends share them) adds for
-  // its receiver: with -b and --delete, backups are protected from
-  // deletion ("P *SUFFIX"); --delay-updates' directories are excluded.
-  if (!c_.am_server || c_.local) {
-    const Options& o = c_.opts;
-    if (o.making_backups() && o.backup_dir_used().empty() && o.deleting() && !o.delete_excluded) {
-      filter::FilterRule r;
-      r.pattern = "*" + o.backup_suffix();
-      r.receiver_only = true;
-      c_.rules.push_back(r);
-    }
-    if (const std::string pdir = o.partial_dir_used(); !pdir.empty() && pdir[0] != '/') {
-      filter::FilterRule r;
-      r.pattern = pdir;
-      r.dir_only = true;
-      r.perishable = true;
-      c_.rules.push_back(r);
-    }
   }
   CRSYNC_RETURN_IF_ERROR(receive_file_list());
   if (lists_.front().entries.empty()) return Status::Ok();

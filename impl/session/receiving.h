@@ -19,6 +19,7 @@
 #include "checksum/sum_sizes.h"
 #include "delta/compressed_token.h"
 #include "delta/token_codec.h"
+#include "filter/dir_filters.h"
 #include "flist/flist_decoder.h"
 #include "fs/dest_root.h"
 #include "session/context.h"
@@ -209,6 +210,10 @@ class ReceivingSide {
   std::vector<std::pair<uint32_t, std::string>> user_names_, group_names_;
   std::set<int32_t> redo_done_;  // receiver only
   std::set<std::string> names_;  // every name in the list (for deletions)
+  // Per-directory merge files read from the destination for deletions
+  // (generator only; made on first use).
+  std::unique_ptr<filter::DirFilters> dir_filters_;
+  bool protected_from_delete(const std::string& rel, bool is_dir);
   int32_t io_error_ = 0;
   int skipped_deletes_ = 0;
   // --backup-dir: the deepest part that existed at the start, and the
