@@ -116,9 +116,14 @@ Status parse_binary_prologue(ByteSpan c2s, ByteSpan s2c, const DaemonText& text,
   ByteReader c(c2s);
   c.seek(text.c2s_binary);
   const ArgFacts facts = arg_facts(text.args);
+  const auto piece = [out](bool to_client, const char* name, size_t start, size_t end) {
+    out->pieces.push_back({to_client, name, start, end});
+  };
   if (text.protocol >= 30) {
     int32_t cf = 0;
+    const size_t at = s.pos();
     CRSYNC_RETURN_IF_ERROR(wire::get_varint(s, &cf).at_eof("compat flags"));
+    piece(true, "compat flags", at, s.pos());
     out->have_compat = true;
     out->compat_flags = static_cast<uint32_t>(cf);
   }
@@ -126,19 +131,27 @@ Status parse_binary_prologue(ByteSpan c2s, ByteSpan s2c, const DaemonText& text,
     out->checksum_lists = !facts.checksum_choice;
     out->compress_lists = facts.compress && !facts.compress_choice;
     if (out->checksum_lists) {
+      size_t sa = s.pos(), ca = c.pos();
       CRSYNC_RETURN_IF_ERROR(wire::get_vstring(s, wire::kMaxNstrStrlen, &out->server_checksum_list)
                                  .at_eof("checksum list"));
       CRSYNC_RETURN_IF_ERROR(wire::get_vstring(c, wire::kMaxNstrStrlen, &out->client_checksum_list)
                                  .at_eof("checksum list"));
+      piece(true, "checksum list", sa, s.pos());
+      piece(false, "checksum list", ca, c.pos());
     }
     if (out->compress_lists) {
+      size_t sa = s.pos(), ca = c.pos();
       CRSYNC_RETURN_IF_ERROR(wire::get_vstring(s, wire::kMaxNstrStrlen, &out->server_compress_list)
                                  .at_eof("compress list"));
       CRSYNC_RETURN_IF_ERROR(wire::get_vstring(c, wire::kMaxNstrStrlen, &out->client_compress_list)
                                  .at_eof("compress list"));
+      piece(true, "compress list", sa, s.pos());
+      piece(false, "compress list", ca, c.pos());
     }
   }
+  const size_t seed_at = s.pos();
   CRSYNC_RETURN_IF_ERROR(wire::get_int32(s, &out->seed).at_eof("checksum seed"));
+  piece(true, "checksum seed", seed_at, s.pos());
   out->s2c_mux = s.pos();
   out->c2s_after = c.pos();
   return Status::Ok();

@@ -42,6 +42,13 @@ struct BinaryPrologue {
   std::string server_checksum_list, client_checksum_list;
   std::string server_compress_list, client_compress_list;
   int32_t seed = 0;
+  // Where each piece lies: (server->client?, name, start offset, end offset).
+  struct Piece {
+    bool s2c = true;
+    const char* name = "";
+    size_t start = 0, end = 0;
+  };
+  std::vector<Piece> pieces;
   size_t s2c_mux = 0;    // where multiplexed data starts, server->client
   size_t c2s_after = 0;  // client->server offset after its negotiation strings
 };

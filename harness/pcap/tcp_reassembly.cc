@@ -72,6 +72,9 @@ HalfStream Reassembler::build(Dir& d) {
   std::stable_sort(d.segs.begin(), d.segs.end(), [](const Pending& x, const Pending& y) {
     return x.offset != y.offset ? x.offset < y.offset : x.arrival < y.arrival;
   });
+  size_t total = 0;
+  for (const Pending& p : d.segs) total += p.payload.size();
+  h.data.reserve(total);  // one allocation: no copies as the stream grows
   size_t max_arrival_seen = 0;
   bool any = false;
   for (const Pending& p : d.segs) {

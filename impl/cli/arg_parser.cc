@@ -112,7 +112,9 @@ const std::vector<OptDef>& table() {
       {"links", 'l', Arg::kNone, FLAG(preserve_links), true, NEG(preserve_links)},
       {"copy-links", 'L', Arg::kNone, FLAG(copy_links), true, NEG(copy_links)},
       {"copy-dirlinks", 'k', Arg::kNone, FLAG(copy_dirlinks), true, NEG(copy_dirlinks)},
-      {"keep-dirlinks", 'K', Arg::kNone, FLAG(keep_dirlinks), true, NEG(keep_dirlinks)},
+      // -K needs symlinks in the destination followed, which the receiving
+      // side never does yet (it resolves every name beneath the destination).
+      {"keep-dirlinks", 'K', Arg::kNone, UNSUPPORTED("--keep-dirlinks"), true, NEG(keep_dirlinks)},
       {"hard-links", 'H', Arg::kNone, FLAG(preserve_hard_links), true, NEG(preserve_hard_links)},
       {"perms", 'p', Arg::kNone, FLAG(preserve_perms), true, NEG(preserve_perms)},
       {"executability", 'E', Arg::kNone, FLAG(preserve_executability), true, NEG(preserve_executability)},
@@ -280,6 +282,19 @@ const std::vector<OptDef>& table() {
       {"server", 0, Arg::kNone, FLAG(am_server)},
       {"sender", 0, Arg::kNone, FLAG(am_sender)},
       {"daemon", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) { p.daemon = true; return Status::Ok(); }},
+      // ---- daemon client (issue 4) ----
+      {"port", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         long long n = 0;
+         if (!parse_int(v, &n) || n < 0 || n > 65535) return bad("--port=" + v + " is invalid");
+         p.opts.daemon_port = static_cast<int>(n); return Status::Ok(); }},
+      {"password-file", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.password_file = v; return Status::Ok(); }},
+      {"motd", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) { p.opts.no_motd = false; return Status::Ok(); }},
+      {"no-motd", 0, Arg::kNone, FLAG(no_motd)},
+      {"contimeout", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         long long n = 0;
+         if (!parse_int(v, &n) || n < 0) return bad("--contimeout=" + v + " is invalid");
+         p.opts.contimeout = static_cast<int>(n); return Status::Ok(); }},
+      {"address", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.bind_address = v; return Status::Ok(); }},
       {"version", 'V', Arg::kNone, [](ParsedArgs& p, const std::string&) { p.show_version = true; return Status::Ok(); }},
       {"help", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) { p.show_help = true; return Status::Ok(); }},
   };

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <thread>
 
+#include "cli/daemon_client.h"
 #include "cli/server_args.h"
 #include "cli/session_runner.h"
 #include "session/handshake.h"
@@ -144,6 +145,36 @@ int run_remote_shell(const session::Options& o, const HostSpec& remote, bool pus
   return 0;
 }
 
+// host::module/path or rsync://host/module/path: a pull when the first
+// argument is the daemon's, else a push to the last.
+int run_daemon_command(const session::Options& o, const std::vector<std::string>& args, bool pull) {
+  DaemonTarget t;
+  if (!parse_daemon_target(pull ? args.front() : args.back(), &t))
+    return usage_error("invalid daemon address: " + (pull ? args.front() : args.back()));
+  if (args.size() == 1) {
+    // Only the module listing is supported as a single argument.
+    if (!t.path.empty() && t.path.find_first_not_of('/') != std::string::npos)
+      return usage_error("listing a single argument (--list-only) is not supported yet");
+    return run_daemon_client(o, t, false, {}, std::string(), {std::string()});
+  }
+  std::vector<std::string> remote_paths;
+  if (pull) {
+    if (parse_host_spec(args.back()).remote)
+      return usage_error("The source and destination cannot both be remote.");
+    for (size_t i = 0; i + 1 < args.size(); ++i) {
+      DaemonTarget ti;
+      if (!parse_daemon_target(args[i], &ti) || ti.host != t.host)
+        return usage_error("Unexpected local arg: " + args[i]);
+      remote_paths.push_back(ti.path);
+    }
+    return run_daemon_client(o, t, false, {}, args.back(), remote_paths);
+  }
+  for (size_t i = 0; i + 1 < args.size(); ++i)
+    if (parse_host_spec(args[i]).remote) return usage_error("Unexpected remote arg: " + args[i]);
+  std::vector<std::string> sources(args.begin(), args.end() - 1);
+  return run_daemon_client(o, t, true, sources, std::string(), {t.path});
+}
+
 }  // namespace
 
 HostSpec parse_host_spec(const std::string& arg) {
@@ -183,15 +214,11 @@ HostSpec parse_host_spec(const std::string& arg) {
 
 int run_client_command(const session::Options& o, const std::vector<std::string>& args) {
   if (args.empty()) return usage_error("no source or destination given");
-  if (args.size() == 1)
-    return usage_error("listing a single argument (--list-only) is not supported yet");
   const HostSpec first = parse_host_spec(args.front());
   const HostSpec last = parse_host_spec(args.back());
-  if (first.daemon || last.daemon) {
-    std::fprintf(stderr, "rsync: daemon connections are not supported yet in this build\n");
-    std::fputs(error_line(4, "client").c_str(), stderr);
-    return 4;
-  }
+  if (first.daemon || last.daemon) return run_daemon_command(o, args, first.daemon);
+  if (args.size() == 1)
+    return usage_error("listing a single argument (--list-only) is not supported yet");
   // A remote --files-from (host:FILE or :FILE) is read by the server, so
   // it must name the transfer's host.
   const HostSpec list =

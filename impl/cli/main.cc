@@ -16,6 +16,7 @@
 #include "cli/client.h"
 #include "cli/session_runner.h"
 #include "cli/version.h"
+#include "daemon/daemon_server.h"
 #include "transport/fd_channel.h"
 
 namespace {
@@ -107,6 +108,24 @@ int main(int argc, char** argv) {
     return static_cast<int>(ExitCode::kSyntax);
   }
   std::vector<std::string> args(argv + 1, argv + argc);
+  // --daemon (listening, or over a remote shell with --server) has its own
+  // command line.
+  for (const auto& a : args) {
+    if (a == "--") break;
+    if (a != "--daemon") continue;
+    crsync::daemon::DaemonCommand dc;
+    const crsync::Status ds = crsync::daemon::parse_daemon_args(args, &dc);
+    if (!ds.ok()) {
+      std::fprintf(stderr, "rsync: %s\n", std::string(ds.message()).c_str());
+      std::fputs(crsync::cli::error_line(ds.exit_status(), "daemon").c_str(), stderr);
+      return ds.exit_status();
+    }
+    if (dc.help) {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    return crsync::daemon::run_daemon(dc);
+  }
   crsync::cli::ParsedArgs p;
   crsync::Status s = crsync::cli::parse_args(args, &p);
   const std::string who = p.opts.am_server ? "server" : "client";

@@ -36,6 +36,7 @@ flist::WalkOptions walk_options(const session::Options& o, int protocol,
   w.preserve_specials = o.preserve_specials;
   w.preserve_hard_links = o.preserve_hard_links;
   w.one_file_system = o.one_file_system;
+  w.munge_symlinks = o.munge_symlinks;
   w.protocol = protocol;
   return w;
 }
@@ -289,6 +290,35 @@ void print_summary(Context& c) {
   }
 }
 
+// A daemon server's module verdicts, where upstream gives them: the I/O
+// timeout and a refused option or failed pre-xfer exec right after the
+// set-up; "read only" before a receiver reads anything; "write only" once
+// a sender has read the filter list.
+Status daemon_verdicts(Context& c, session::Output& output, const DaemonSession& d, bool sender,
+                       bool after_filters) {
+  if (!after_filters) {
+    if (d.io_timeout && c.protocol() >= 31) {
+      ByteWriter w;
+      wire::put_int32(w, d.io_timeout);
+      CRSYNC_RETURN_IF_ERROR(c.out->send_msg(wire::MsgCode::kIoTimeout, ByteSpan(w.bytes())));
+    }
+    if (!d.fatal_error.empty()) {
+      output.error(d.fatal_error);
+      return Status::Error(static_cast<ExitCode>(d.fatal_code), "");
+    }
+    if (!sender && d.read_only) {
+      output.error("ERROR: module is read only\n");
+      return Status::Error(ExitCode::kSyntax, "");
+    }
+    return Status::Ok();
+  }
+  if (sender && d.write_only) {
+    output.error("ERROR: module is write only\n");
+    return Status::Error(ExitCode::kSyntax, "");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string error_line(int code, const std::string& who) {
@@ -299,7 +329,7 @@ std::string error_line(int code, const std::string& who) {
 
 SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options& o, bool push,
                          const std::vector<std::string>& sources, const std::string& dest,
-                         bool local) {
+                         bool local, const DaemonSession* daemon) {
   transport::BwLimitedChannel limited(raw_ch, o.bwlimit);
   transport::ByteChannel& ch = o.bwlimit > 0 ? limited : raw_ch;
   SessionResult res;
@@ -334,6 +364,10 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
   hp.am_server = false;
   hp.am_sender = push;
   hp.allow_inc_recurse = o.allows_inc_recurse(!push);
+  if (daemon) {
+    hp.exchange_versions = false;
+    hp.remote_protocol = daemon->protocol;
+  }
   Status s = session::run_handshake(in, out, o, hp, &c.neg);
   if (s.ok()) s = setup_mux(c, false, push);
   if (s.ok()) add_compat_rules(c, push);
@@ -401,7 +435,10 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
     res.status = s;
     res.exit_code = peer_exit ? peer_exit : s.exit_status();
     if (!s.message().empty()) output.error("rsync: " + std::string(s.message()) + "\n");
-    output.error(error_line(res.exit_code, push ? "sender" : "receiver"));
+    // A daemon that ended the session with MSG_ERROR_EXIT already sent its
+    // error line; upstream's client adds none of its own then.
+    if (!(daemon && peer_exit))
+      output.error(error_line(res.exit_code, push ? "sender" : "receiver"));
     return res;
   }
   print_summary(c);
@@ -411,12 +448,13 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
 }
 
 SessionResult run_server(transport::ByteChannel& raw_ch, const session::Options& o,
-                         const std::vector<std::string>& args, bool local) {
+                         const std::vector<std::string>& args, bool local,
+                         const DaemonSession* daemon) {
   transport::BwLimitedChannel limited(raw_ch, o.bwlimit);
   transport::ByteChannel& ch = o.bwlimit > 0 ? limited : raw_ch;
   SessionResult res;
   session::MuxOut out(ch, wire::kProtocolVersion);
-  session::ServerOutput output(out, false);
+  session::ServerOutput output(out, daemon && daemon->errors_as_messages);
   const bool sender = o.am_sender;
   output.who = sender ? "sender" : "receiver";
   Context c{o};
@@ -436,9 +474,14 @@ SessionResult run_server(transport::ByteChannel& raw_ch, const session::Options&
   hp.am_server = true;
   hp.am_sender = sender;
   hp.allow_inc_recurse = o.allows_inc_recurse(!sender);
+  if (daemon) {
+    hp.exchange_versions = false;
+    hp.remote_protocol = daemon->protocol;
+  }
   Status s = session::run_handshake(in, out, o, hp, &c.neg);
   if (s.ok()) output.set_protocol(c.protocol());
   if (s.ok()) s = setup_mux(c, true, sender);
+  if (s.ok() && daemon) s = daemon_verdicts(c, output, *daemon, sender, /*after_filters=*/false);
   if (s.ok() && local) {
     // A local copy's receiving side shares the client's rules (upstream's
     // forked child inherits them), so excluded files are protected from
@@ -478,6 +521,7 @@ SessionResult run_server(transport::ByteChannel& raw_ch, const session::Options&
       c.rules.push_back(std::move(*r));
     }
   }
+  if (s.ok() && daemon) s = daemon_verdicts(c, output, *daemon, sender, /*after_filters=*/true);
   int32_t io_error = 0;
   if (s.ok()) {
     if (sender) {
@@ -506,13 +550,16 @@ SessionResult run_server(transport::ByteChannel& raw_ch, const session::Options&
     res.status = s;
     res.exit_code = peer_exit ? peer_exit : s.exit_status();
     if (!s.message().empty()) output.error("rsync: " + std::string(s.message()) + "\n");
+    // The error line goes before MSG_ERROR_EXIT, on which the client stops
+    // reading (upstream's log_exit comes first too).
+    output.error(error_line(res.exit_code, sender ? "sender" : "receiver"));
     if (c.protocol() >= 31 && out.multiplexed() && res.exit_code != 10 && res.exit_code != 12 &&
         res.exit_code != 19 && res.exit_code != 30 && !peer_exit) {
       ByteWriter w;
       wire::put_int32(w, res.exit_code);
       (void)out.send_msg(wire::MsgCode::kErrorExit, ByteSpan(w.bytes()));
     }
-    output.error(error_line(res.exit_code, sender ? "sender" : "receiver"));
+    (void)out.flush();
     return res;
   }
   res.exit_code = exit_code_for(c, io_error | peer_io_error);

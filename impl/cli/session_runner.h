@@ -14,6 +14,21 @@
 
 namespace crsync::cli {
 
+// A daemon connection (rsync:// or host::module): the text stage already
+// settled the protocol, so the session starts without the version
+// exchange. A daemon server also applies its module's verdicts once the
+// session is set up and multiplexed, as upstream does (so the client gets
+// them as error messages).
+struct DaemonSession {
+  int protocol = 0;                // from the greeting exchange
+  bool errors_as_messages = true;  // a socket daemon has no stderr for the client
+  std::string fatal_error;  // text sent, then exit `fatal_code` (refused option, pre-xfer exec)
+  int fatal_code = 4;
+  bool read_only = false;   // a receiving server refuses (exit 1)
+  bool write_only = false;  // a sending server refuses (exit 1)
+  int io_timeout = 0;       // announced with MSG_IO_TIMEOUT from 31
+};
+
 struct SessionResult {
   Status status;      // a fatal error, if any
   int exit_code = 0;  // what the process should exit with
@@ -23,11 +38,12 @@ struct SessionResult {
 // `sources`; else we receive into `dest`.
 SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, bool push,
                          const std::vector<std::string>& sources, const std::string& dest,
-                         bool local);
+                         bool local, const DaemonSession* daemon = nullptr);
 
 // Server side (--server), `args` being the paths after ".".
 SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,
-                         const std::vector<std::string>& args, bool local);
+                         const std::vector<std::string>& args, bool local,
+                         const DaemonSession* daemon = nullptr);
 
 // Formats "rsync error: <text> (code N) at <where> [<who>=<version>]".
 std::string error_line(int code, const std::string& who);

@@ -516,6 +516,11 @@ Status stat_entry(const std::string& local_path, const std::string& name, bool f
                            "readlink \"" + local_path + "\" failed: " + std::strerror(errno));
     }
     e.link_target.assign(buf, static_cast<size_t>(n));
+    // A daemon module's munged symlink is sent as it was uploaded.
+    const std::string_view prefix = wire::kSymlinkPrefix;
+    if (o.munge_symlinks && e.link_target.size() > prefix.size() &&
+        e.link_target.compare(0, prefix.size(), prefix) == 0)
+      e.link_target.erase(0, prefix.size());
   }
   if (o.preserve_hard_links && !S_ISDIR(st.st_mode) && st.st_nlink > 1) {
     out->role.has_hlink = true;

@@ -61,6 +61,7 @@ struct WalkOptions {
   bool preserve_specials = false;
   bool preserve_hard_links = false;
   bool one_file_system = false;  // -x
+  bool munge_symlinks = false;   // a daemon module's "munge symlinks": strip the prefix
   // Incremental recursion: an argument directory is sent alone (its
   // contents come in its own sub-list) and a "dir/" argument is scanned one
   // level only; scan_directory() produces each sub-list.

@@ -125,10 +125,15 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
   fs::Fd parent;
   std::string base;
   CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
+  // A daemon's "munge symlinks" stores every target behind a prefix that
+  // leads nowhere, so an uploaded symlink can never be followed out of the
+  // module (upstream SYMLINK_PREFIX).
+  const std::string target =
+      c_.opts.munge_symlinks ? std::string(wire::kSymlinkPrefix) + e.link_target : e.link_target;
   if (exists && S_ISLNK(st.st_mode)) {
     char buf[wire::kMaxPathLen];
     const ssize_t n = ::readlinkat(parent.get(), base.c_str(), buf, sizeof buf);
-    if (n >= 0 && std::string(buf, static_cast<size_t>(n)) == e.link_target) {
+    if (n >= 0 && std::string(buf, static_cast<size_t>(n)) == target) {
       const uint32_t iflags = itemize_existing(e, st);
       if (!c_.opts.dry_run) set_attrs(parent.get(), base, e, -1, false, true);
       if (gen_logs() && should_log_nontransfer(c_, iflags, e)) log_item(iflags, e);
@@ -148,7 +153,7 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
         make_backup(rel, BackupHow::kLinkFirst) == BackupResult::kFailed)
       return Status::Ok();
     const std::string tmp = tmp_name_for(base);
-    if (::symlinkat(e.link_target.c_str(), parent.get(), tmp.c_str()) != 0 ||
+    if (::symlinkat(target.c_str(), parent.get(), tmp.c_str()) != 0 ||
         (exists && S_ISDIR(st.st_mode) &&
          ::unlinkat(parent.get(), base.c_str(), AT_REMOVEDIR) != 0 && false) ||
         ::renameat(parent.get(), tmp.c_str(), parent.get(), base.c_str()) != 0) {

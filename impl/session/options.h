@@ -170,6 +170,14 @@ struct Options {
   bool am_server = false;   // --server
   bool am_sender = false;   // --sender (server: we send)
   std::string client_caps;  // the -e.xxx capability letters (server)
+
+  // ---- daemon (issue 4; kept in one block for merging) ----
+  bool munge_symlinks = false;  // a module's "munge symlinks" (server)
+  int daemon_port = 0;          // --port (client; 0: 873)
+  std::string password_file;    // --password-file (client)
+  bool no_motd = false;         // --no-motd (client)
+  int contimeout = 0;           // --contimeout (client)
+  std::string bind_address;     // --address (client)
 };
 
 }  // namespace crsync::session

@@ -147,5 +147,8 @@ inline constexpr const char* kDaemonOk = "@RSYNCD: OK";
 inline constexpr const char* kDaemonExit = "@RSYNCD: EXIT";
 inline constexpr const char* kDaemonAuthReqd = "@RSYNCD: AUTHREQD ";
 inline constexpr const char* kDaemonError = "@ERROR";
+inline constexpr const char* kDaemonEarlyInput = "#early_input=";  // EARLY_INPUT_CMD
+inline constexpr const char* kDaemonListCmd = "#list";
+inline constexpr const char* kSymlinkPrefix = "/rsyncd-munged/";  // SYMLINK_PREFIX
 
 }  // namespace crsync::wire

@@ -1,0 +1,430 @@
+#include "daemon/module_server.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+
+#include "cli/arg_parser.h"
+#include "cli/session_runner.h"
+#include "daemon/access.h"
+#include "daemon/auth.h"
+#include "daemon/connection_limit.h"
+#include "daemon/module_args.h"
+#include "daemon/refuse.h"
+#include "daemon/xfer_exec.h"
+#include "transport/fd_channel.h"
+#include "wire/protocol_format.h"
+
+namespace crsync::daemon {
+namespace {
+
+constexpr const char* kMungePrefix = "/rsyncd-munged";  // SYMLINK_PREFIX without its '/'
+
+bool to_uid(const std::string& s, uid_t* out) {
+  char* end = nullptr;
+  const long v = std::strtol(s.c_str(), &end, 10);
+  if (!s.empty() && *end == '\0') {
+    *out = static_cast<uid_t>(v);
+    return true;
+  }
+  const passwd* pw = ::getpwnam(s.c_str());
+  if (!pw) return false;
+  *out = pw->pw_uid;
+  return true;
+}
+
+bool to_gid(const std::string& s, gid_t* out) {
+  char* end = nullptr;
+  const long v = std::strtol(s.c_str(), &end, 10);
+  if (!s.empty() && *end == '\0') {
+    *out = static_cast<gid_t>(v);
+    return true;
+  }
+  const group* gr = ::getgrnam(s.c_str());
+  if (!gr) return false;
+  *out = gr->gr_gid;
+  return true;
+}
+
+std::vector<std::string> split_words(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == ' ' || c == '\t' || c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+// The groups of the local user `name` (for "@group" auth rules).
+std::vector<std::string> groups_of(const std::string& name) {
+  std::vector<std::string> out;
+  const passwd* pw = ::getpwnam(name.c_str());
+  if (!pw) return out;
+  int n = 256;
+  std::vector<gid_t> gids(256);
+  if (::getgrouplist(name.c_str(), pw->pw_gid, gids.data(), &n) < 0) return out;
+  for (int i = 0; i < n; ++i)
+    if (const group* g = ::getgrgid(gids[static_cast<size_t>(i)])) out.emplace_back(g->gr_name);
+  return out;
+}
+
+// Absolute, with "." and ".." resolved lexically (upstream normalize_path).
+std::string normalize(const std::string& path) {
+  std::string p = path;
+  if (p.empty() || p[0] != '/') {
+    char cwd[4096];
+    if (!::getcwd(cwd, sizeof cwd)) return {};
+    p = std::string(cwd) + "/" + p;
+  }
+  std::string c = clean_path(p);
+  while (c.size() > 1 && c.back() == '/') c.pop_back();
+  return c;
+}
+
+// The secrets file's text, or (nullopt) why it cannot be used.
+std::optional<std::string> read_secrets(const Section& m, const DaemonLog& log, std::string* why) {
+  const std::string fname = m.str("secrets file");
+  *why = "no secrets file";
+  if (fname.empty()) return std::nullopt;
+  std::FILE* f = std::fopen(fname.c_str(), "r");
+  if (!f) return std::nullopt;
+  struct stat st {};
+  bool ok = ::fstat(fileno(f), &st) == 0;
+  if (ok && m.boolean("strict modes")) {
+    if (st.st_mode & 06) {
+      log("secrets file must not be other-accessible (see strict modes option)");
+      ok = false;
+    } else if (::getuid() == 0 && st.st_uid != 0) {
+      log("secrets file must be owned by root when running as root (see strict modes)");
+      ok = false;
+    }
+  }
+  std::string text;
+  if (ok) {
+    char buf[4096];
+    size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() < (1u << 20))
+      text.append(buf, n);
+  }
+  std::fclose(f);
+  if (!ok) {
+    *why = "ignoring secrets file";
+    return std::nullopt;
+  }
+  return text;
+}
+
+class ModuleServer {
+ public:
+  ModuleServer(TextIo& io, const ModuleRequest& req, const DaemonConfig& cfg, const Section& m,
+               const DaemonLog& log, const DaemonParams& p)
+      : io_(io), req_(req), m_(m), log_(log), p_(p), host_(req.host) {
+    (void)cfg;
+  }
+  int run();
+
+ private:
+  // Sends "@ERROR..." and ends the connection (exit 1, as upstream's -1).
+  int refuse(const std::string& line, const std::string& log_line = {}) {
+    if (!log_line.empty()) log_(log_line);
+    (void)io_.write(line + "\n");
+    return static_cast<int>(ExitCode::kSyntax);
+  }
+  int authenticate();
+  int choose_ids();
+  int choose_path();
+  int enter();
+  int session();
+
+  TextIo& io_;
+  const ModuleRequest& req_;
+  const Section& m_;
+  const DaemonLog& log_;
+  const DaemonParams& p_;
+  std::string host_;
+  std::string user_;
+  bool read_only_ = true;
+  uid_t uid_ = 0;
+  bool set_uid_ = false;
+  std::vector<gid_t> gids_;
+  bool use_chroot_ = false;
+  std::string chroot_dir_, chdir_dir_;
+  bool sanitize_ = false;
+  int munge_ = 0;
+  PreExec pre_exec_;
+  bool has_pre_exec_ = false;
+};
+
+int ModuleServer::authenticate() {
+  const std::string users = m_.str("auth users");
+  if (users.empty()) return 0;
+  auto digest = server_auth_digest(req_.greeting.digests, req_.protocol);
+  if (!digest.ok()) {
+    (void)io_.write(std::string(digest.status().message()) + "\n");
+    return static_cast<int>(ExitCode::kUnsupported);
+  }
+  const std::string challenge = make_challenge(req_.addr, *digest);
+  if (!io_.write(std::string(wire::kDaemonAuthReqd) + challenge + "\n").ok())
+    return static_cast<int>(ExitCode::kSocketIo);
+  const auto fail = [&](const std::string& why) {
+    log_("auth failed on module " + m_.name() + " from " + host_ + " (" + req_.addr + ")" + why);
+    return refuse("@ERROR: auth failed on module " + m_.name());
+  };
+  std::string line;
+  if (!io_.read_line(&line, 4096).ok() || line.find(' ') == std::string::npos)
+    return fail(": invalid challenge response");
+  const auto sp = line.find(' ');
+  user_ = line.substr(0, sp);
+  std::string why;
+  const auto secrets = read_secrets(m_, log_, &why);
+  const auto out = check_auth(parse_auth_users(users), user_, line.substr(sp + 1), groups_of(user_),
+                              secrets, why, challenge, *digest);
+  if (!out.error.empty()) return fail(" for " + user_ + ": " + out.error);
+  if (out.opt == 'r') read_only_ = true;
+  if (out.opt == 'w') read_only_ = false;
+  return 0;
+}
+
+int ModuleServer::choose_ids() {
+  const bool root = ::getuid() == 0;
+  std::string u = m_.str("uid");
+  if (u.empty() && root) u = "nobody";
+  if (!u.empty()) {
+    if (!to_uid(u, &uid_)) return refuse("@ERROR: invalid uid " + u, "Invalid uid " + u);
+    set_uid_ = true;
+  }
+  std::vector<std::string> gs = split_words(m_.str("gid"));
+  if (gs.empty() && root) gs.push_back(::getgrnam("nogroup") ? "nogroup" : "nobody");
+  for (size_t i = 0; i < gs.size(); ++i) {
+    if (gs[i] == "*" && i == 0) {
+      const passwd* pw = ::getpwuid(uid_);
+      int n = 256;
+      std::vector<gid_t> all(256);
+      if (!pw || ::getgrouplist(pw->pw_name, pw->pw_gid, all.data(), &n) < 0)
+        return refuse("@ERROR: getgrouplist failed");
+      all.resize(static_cast<size_t>(n));
+      gids_.insert(gids_.end(), all.begin(), all.end());
+      continue;
+    }
+    gid_t g = 0;
+    if (!to_gid(gs[i], &g)) return refuse("@ERROR: invalid gid " + gs[i], "Invalid gid " + gs[i]);
+    gids_.push_back(g);
+  }
+  return 0;
+}
+
+// Where the module is, whether to chroot, and whether paths must be
+// sanitized (no chroot, or a chroot above the module: "/outer/./inner").
+int ModuleServer::choose_path() {
+  const std::string dir = m_.str("path");
+  if (dir.empty())
+    return refuse("@ERROR: no path setting.", "No path specified for module " + m_.name());
+  int use_chroot = m_.bool3("use chroot");
+  if (use_chroot < 0) {
+    if (dir.find("/./") != std::string::npos) {
+      use_chroot = 1;
+    } else if (::chroot("/") < 0) {
+      log_("chroot test failed: Switching 'use chroot' from unset to false.");
+      use_chroot = 0;
+    } else {
+      use_chroot = 1;
+    }
+  }
+  use_chroot_ = use_chroot == 1;
+  std::string full;
+  size_t inner_len = 0;
+  if (use_chroot_) {
+    const auto dot = dir.find("/./");
+    if (dot != std::string::npos) {
+      chroot_dir_ = normalize(dir.substr(0, dot));
+      chdir_dir_ = normalize("/" + dir.substr(dot + 3));
+      full = normalize(dir);
+      inner_len = chdir_dir_ == "/" ? 0 : chdir_dir_.size();
+    } else {
+      chroot_dir_ = full = normalize(dir);
+      chdir_dir_ = "/";
+    }
+    if (chroot_dir_.empty())
+      return refuse("@ERROR: chdir failed", "normalize_path(" + dir + ") failed");
+  } else {
+    chdir_dir_ = full = normalize(dir);
+    if (full.empty()) return refuse("@ERROR: chdir failed", "normalize_path(" + dir + ") failed");
+    inner_len = full == "/" ? 0 : full.size();
+  }
+  set_env("RSYNC_MODULE_PATH", full);
+  sanitize_ = inner_len > 0;
+  munge_ = m_.bool3("munge symlinks");
+  if (munge_ < 0) munge_ = (!use_chroot_ || inner_len) ? 1 : 0;
+  return 0;
+}
+
+// chroot, chdir, the munge check and the change of user.
+int ModuleServer::enter() {
+  if (use_chroot_ && ::chroot(chroot_dir_.c_str()) != 0)
+    return refuse("@ERROR: chroot failed", "chroot(\"" + chroot_dir_ + "\") failed");
+  if (::chdir(chdir_dir_.c_str()) != 0)
+    return refuse("@ERROR: chdir failed", "chdir " + chdir_dir_ + " failed");
+  if (munge_) {
+    struct stat st {};
+    if (::stat(kMungePrefix, &st) == 0 && S_ISDIR(st.st_mode)) {
+      log_(std::string("Symlink munging is unsafe when a ") + kMungePrefix + " directory exists.");
+      (void)io_.write("@ERROR: daemon security issue -- contact admin\n");
+      return static_cast<int>(ExitCode::kUnsupported);
+    }
+  }
+  if (!gids_.empty()) {
+    if (::setgid(gids_[0]) != 0) return refuse("@ERROR: setgid failed");
+    if (::setgroups(gids_.size(), gids_.data()) != 0) return refuse("@ERROR: setgroups failed");
+  }
+  if (set_uid_ && (::setuid(uid_) != 0 || ::seteuid(uid_) != 0))
+    return refuse("@ERROR: setuid failed");
+  return 0;
+}
+
+int ModuleServer::run() {
+  set_env("RSYNC_MODULE_NAME", m_.name());
+  if (host_ == "UNDETERMINED" && m_.boolean("reverse lookup")) host_ = reverse_lookup(req_.addr);
+  set_env("RSYNC_HOST_NAME", host_);
+  set_env("RSYNC_HOST_ADDR", req_.addr);
+  const std::string& name = m_.name();
+  if (!allow_access(m_.str("hosts allow"), m_.str("hosts deny"), req_.addr, &host_,
+                    m_.boolean("forward lookup"))) {
+    log_("rsync denied on module " + name + " from " + host_ + " (" + req_.addr + ")");
+    if (!m_.boolean("list")) return refuse("@ERROR: Unknown module '" + name + "'");
+    return refuse("@ERROR: access denied to " + name + " from " + host_ + " (" + req_.addr + ")");
+  }
+  log_("rsync allowed access on module " + name + " from " + host_ + " (" + req_.addr + ")");
+  const int max = m_.integer("max connections");
+  switch (claim_connection(m_.str("lock file"), max)) {
+    case ClaimResult::kClaimed: break;
+    case ClaimResult::kLockFileError:
+      return refuse("@ERROR: failed to open lock file",
+                    "failed to open lock file " + m_.str("lock file"));
+    case ClaimResult::kFull:
+      return refuse(
+          "@ERROR: max connections (" + std::to_string(max) + ") reached -- try again later",
+          "max connections (" + std::to_string(max) + ") reached");
+  }
+  read_only_ = m_.boolean("read only");
+  if (const int r = authenticate()) return r;
+  set_env("RSYNC_USER_NAME", user_);
+  if (const int r = choose_ids()) return r;
+  if (const int r = choose_path()) return r;
+
+  const std::string early = m_.str("early exec"), pre = m_.str("pre-xfer exec"),
+                    post = m_.str("post-xfer exec");
+  if ((!early.empty() || !pre.empty() || !post.empty()) && !std::getenv("RSYNC_NO_XFER_EXEC")) {
+    set_env("RSYNC_PID", std::to_string(::getpid()));
+    if (!post.empty() && !fork_for_post_exec(post, {req_.in_fd, req_.out_fd}))
+      return refuse("@ERROR: fork failed");
+    if (!early.empty()) {
+      PreExec e;
+      if (!e.start(early, false)) return refuse("@ERROR: early exec preparation failed");
+      if (!e.finish("early exec", {}, {}).empty()) return refuse("@ERROR: early exec failed");
+    }
+    if (!pre.empty()) {
+      if (!pre_exec_.start(pre, true)) return refuse("@ERROR: pre-xfer exec preparation failed");
+      has_pre_exec_ = true;
+    }
+  }
+  if (const int r = enter()) return r;
+  if (!io_.write(std::string(wire::kDaemonOk) + "\n").ok())
+    return static_cast<int>(ExitCode::kSocketIo);
+  return session();
+}
+
+// The client's arguments, then the transfer.
+int ModuleServer::session() {
+  ArgsDecoder dec(req_.protocol >= 30);
+  if (!io_.read_args(&dec).ok()) return static_cast<int>(ExitCode::kStreamIo);
+  std::vector<std::string> opts, raw_paths;
+  bool dot = false;
+  for (const auto& a : dec.args()) {
+    if (!dot && a == ".") {
+      dot = true;
+      continue;
+    }
+    (dot ? raw_paths : opts).push_back(a);
+  }
+  std::string request;
+  for (const auto& r : raw_paths) {
+    if (request.size() >= 1024) break;
+    if (!request.empty()) request += ' ';
+    request += r;
+  }
+  const std::vector<std::string> paths = module_paths(m_.name(), raw_paths, sanitize_);
+
+  cli::DaemonSession ds;
+  ds.protocol = req_.protocol;
+  ds.errors_as_messages = !p_.over_rsh;
+  std::vector<std::string> argv = opts;
+  argv.emplace_back("--");  // the paths are never options
+  argv.emplace_back(".");
+  argv.insert(argv.end(), paths.begin(), paths.end());
+  cli::ParsedArgs parsed;
+  const Status ps = cli::parse_args(argv, &parsed);
+  if (auto refused = refused_option(m_.str("refuse options"), opts)) {
+    ds.fatal_error = "rsync: " + *refused + "\n";
+  } else if (!ps.ok()) {
+    ds.fatal_error = "rsync: on remote machine: " + std::string(ps.message()) + "\n";
+  } else if (!parsed.unsupported.empty()) {
+    ds.fatal_error = "rsync: on remote machine: " + parsed.unsupported.front() +
+                     ": not supported by this crsync daemon\n";
+  }
+  session::Options o = parsed.opts;
+  o.am_server = true;  // whatever the client sent
+  o.quiet = false;
+
+  std::vector<std::string> rsyncd_argv{"rsyncd"};
+  rsyncd_argv.insert(rsyncd_argv.end(), opts.begin(), opts.end());
+  rsyncd_argv.emplace_back(".");
+  rsyncd_argv.insert(rsyncd_argv.end(), paths.begin(), paths.end());
+  if (has_pre_exec_) {
+    const std::string err = pre_exec_.finish("pre-xfer exec", request, rsyncd_argv);
+    if (!err.empty() && ds.fatal_error.empty()) ds.fatal_error = err;
+  }
+  if (!request.empty()) {
+    log_(std::string("rsync ") + (o.am_sender ? "on " : "to ") + request + " from " +
+         (user_.empty() ? "" : user_ + "@") + host_ + " (" + req_.addr + ")");
+  }
+  const int mod_timeout = m_.integer("timeout");
+  if (mod_timeout && (!o.timeout || mod_timeout < o.timeout)) o.timeout = mod_timeout;
+  ds.io_timeout = o.timeout;
+  ds.read_only = read_only_;
+  ds.write_only = m_.boolean("write only");
+  const int numeric = m_.bool3("numeric ids");
+  if (use_chroot_ ? numeric != 0 : numeric == 1) o.numeric_ids = true;
+  const std::string tmp = m_.str("temp dir");
+  if (!tmp.empty() && o.temp_dir.empty()) o.temp_dir = tmp;
+  o.munge_symlinks = munge_ != 0;
+
+  // parsed.args is "." and then the paths.
+  std::vector<std::string> server_paths(parsed.args.begin() + (parsed.args.empty() ? 0 : 1),
+                                        parsed.args.end());
+  transport::FdChannel ch(req_.in_fd, req_.out_fd, false);
+  if (o.timeout) ch.set_timeout_seconds(o.timeout);
+  const auto res = cli::run_server(ch, o, server_paths, false, &ds);
+  ch.close_write();
+  return res.exit_code;
+}
+
+}  // namespace
+
+int serve_module(TextIo& io, const ModuleRequest& req, const DaemonConfig& cfg, int module,
+                 const DaemonLog& log, const DaemonParams& p) {
+  ModuleServer s(io, req, cfg, cfg.modules[static_cast<size_t>(module)], log, p);
+  return s.run();
+}
+
+}  // namespace crsync::daemon
