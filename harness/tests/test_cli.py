@@ -55,9 +55,9 @@ def test_no_arguments_prints_usage_and_exits_1_like_rsync(crsync, peers):
 
 def test_unimplemented_option_fails_with_code_4_and_touches_nothing(crsync, tmp_path):
     (tmp_path / "a").write_text("x")
-    r = run([crsync, "-a", "--append", str(tmp_path / "a"), str(tmp_path / "b")])
+    r = run([crsync, "-a", "-K", str(tmp_path / "a"), str(tmp_path / "b")])
     assert r.returncode == 4
-    assert "--append is not supported" in r.stderr
+    assert "--keep-dirlinks is not supported" in r.stderr
     assert "code 4" in r.stderr
     assert not (tmp_path / "b").exists()
 

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "cli/client.h"
+#include "session/partial_dir.h"
 
 namespace crsync::cli {
 namespace {
@@ -177,10 +178,16 @@ const std::vector<OptDef>& table() {
          if (!parse_int(v, &n)) return bad("--checksum-seed=" + v + " is invalid");
          p.opts.checksum_seed = static_cast<int32_t>(n); return Status::Ok(); }},
       {"inplace", 0, Arg::kNone, FLAG(inplace), true, NEG(inplace)},
-      {"append", 0, Arg::kNone, UNSUPPORTED("--append")},
-      {"append-verify", 0, Arg::kNone, UNSUPPORTED("--append-verify")},
+      // A server counts --append: the client sends it twice for
+      // --append-verify.
+      {"append", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         p.opts.append = p.opts.am_server ? p.opts.append + 1 : 1; return Status::Ok(); }, true,
+       [](ParsedArgs& p) { p.opts.append = 0; }},
+      {"append-verify", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         p.opts.append = 2; return Status::Ok(); }},
       {"partial", 0, Arg::kNone, FLAG(partial), true, NEG(partial)},
-      {"partial-dir", 0, Arg::kRequired, UNSUPPORTED("--partial-dir")},
+      {"partial-dir", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         p.opts.partial_dir = v; return Status::Ok(); }},
       {"temp-dir", 'T', Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.temp_dir = v; return Status::Ok(); }},
       {"delay-updates", 0, Arg::kNone, FLAG(delay_updates), true, NEG(delay_updates)},
       {"backup", 'b', Arg::kNone, FLAG(backup), true, NEG(backup)},
@@ -207,7 +214,10 @@ const std::vector<OptDef>& table() {
       {"existing", 0, Arg::kNone, FLAG(existing_only)},
       {"ignore-non-existing", 0, Arg::kNone, FLAG(existing_only)},
       {"ignore-existing", 0, Arg::kNone, FLAG(ignore_existing)},
-      {"remove-source-files", 0, Arg::kNone, UNSUPPORTED("--remove-source-files")},
+      {"remove-source-files", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         p.opts.remove_source_files = 1; return Status::Ok(); }},
+      {"remove-sent-files", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) {
+         p.opts.remove_source_files = 2; return Status::Ok(); }},
       {"filter", 'f', Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
          p.opts.filter_rules.push_back(v); return Status::Ok(); }},
       // -F: per-directory .rsync-filter files; a second -F also keeps
@@ -313,6 +323,35 @@ const OptDef* find_short(char c) {
   return nullptr;
 }
 
+// Upstream's after-parsing rules for --append, --inplace and the partial
+// dir (options.c): --append implies --inplace and refuses --whole-file; an
+// in-place update has no partial dir (and no --partial); otherwise a
+// client's --partial takes RSYNC_PARTIAL_DIR, and a partial dir (cleaned;
+// "." means none) implies --partial.
+Status apply_partial_options(session::Options& o) {
+  if (o.append) {
+    if (o.whole_file > 0) return bad("--append cannot be used with --whole-file");
+    o.inplace = true;
+  }
+  if (o.inplace) {
+    if (!o.partial_dir_used().empty())
+      return bad(std::string("--") + (o.append ? "append" : "inplace") + " cannot be used with --" +
+                 (o.delay_updates ? "delay-updates" : "partial-dir"));
+    o.partial = false;
+    return Status::Ok();
+  }
+  if (o.partial && o.partial_dir.empty() && !o.delay_updates && !o.am_server) {
+    const char* env = std::getenv("RSYNC_PARTIAL_DIR");
+    if (env && *env) o.partial_dir = env;
+  }
+  if (!o.partial_dir.empty()) {
+    o.partial_dir = session::clean_path(o.partial_dir);
+    if (o.partial_dir == ".") o.partial_dir.clear();
+  }
+  if (!o.partial_dir_used().empty()) o.partial = true;
+  return Status::Ok();
+}
+
 // Upstream's after-parsing rules for --files-from and -R (options.c):
 // --files-from turns off the recursion that came with -a (an explicit -r
 // stays), implies -R unless --no-R was given, and its file must open; the
@@ -326,10 +365,11 @@ Status apply_implications(ParsedArgs* p) {
     o.recursive = false;
     p->recurse_level = 0;
   }
+  CRSYNC_RETURN_IF_ERROR(apply_partial_options(o));
   // A rule a client adds of its own (upstream options.c): -b with
-  // deletions and no --backup-dir protects the backups ("P *~"). The
-  // --delay-updates rule depends on the protocol: see add_compat_rules in
-  // session_runner.cc.
+  // deletions and no --backup-dir protects the backups ("P *~"). The rule
+  // for a relative partial dir (also --delay-updates') depends on the protocol: see
+  // add_compat_rules in session_runner.cc.
   if (!o.am_server) {
     if (o.making_backups() && !o.backup_dir && o.deleting() && !o.delete_excluded)
       o.filter_rules.push_back("P *" + o.backup_suffix());

@@ -56,8 +56,78 @@ TEST(ArgParserTest, UnknownOptionIsASyntaxError) {
 }
 
 TEST(ArgParserTest, UnimplementedOptionsAreCollected) {
+  ParsedArgs p = parse({"-a", "-K", "a", "b"});
+  EXPECT_EQ(p.unsupported, (std::vector<std::string>{"--keep-dirlinks"}));
+}
+
+// --append implies --inplace; a server counts --append (the client sends
+// it twice for --append-verify); below 30 --append verifies too.
+TEST(ArgParserTest, AppendModes) {
   ParsedArgs p = parse({"-a", "--append", "a", "b"});
-  EXPECT_EQ(p.unsupported, (std::vector<std::string>{"--append"}));
+  EXPECT_EQ(p.opts.append, 1);
+  EXPECT_TRUE(p.opts.inplace);
+  EXPECT_EQ(p.opts.append_mode(30), 1);
+  EXPECT_EQ(p.opts.append_mode(29), 2);
+  EXPECT_EQ(parse({"--append", "--append", "a", "b"}).opts.append, 1);
+  EXPECT_EQ(parse({"--append-verify", "a", "b"}).opts.append_mode(32), 2);
+  EXPECT_EQ(parse({"--append", "--no-append", "a", "b"}).opts.append, 0);
+  ParsedArgs s = parse({"--server", "-logDtpre.LsfxCIvu", "--append", "--append", ".", "d"});
+  EXPECT_EQ(s.opts.append, 2);
+  EXPECT_EQ(parse({"--server", "--append", ".", "d"}).opts.append, 1);
+}
+
+TEST(ArgParserTest, PartialDirImpliesPartialAndIsCleaned) {
+  ParsedArgs p = parse({"--partial-dir=./.rp//x/", "a", "b"});
+  EXPECT_EQ(p.opts.partial_dir, ".rp/x");
+  EXPECT_EQ(p.opts.partial_dir_used(), ".rp/x");
+  EXPECT_TRUE(p.opts.partial);
+  // "." means none.
+  ParsedArgs q = parse({"--partial-dir=.", "a", "b"});
+  EXPECT_TRUE(q.opts.partial_dir.empty());
+  EXPECT_FALSE(q.opts.partial);
+  // --delay-updates has its own, unless one is given.
+  ParsedArgs d = parse({"--delay-updates", "a", "b"});
+  EXPECT_EQ(d.opts.partial_dir_used(), ".~tmp~");
+  EXPECT_TRUE(d.opts.partial_dir.empty());  // (not sent as --partial-dir)
+  EXPECT_TRUE(d.opts.partial);
+  EXPECT_EQ(parse({"--delay-updates", "--partial-dir=p", "a", "b"}).opts.partial_dir_used(), "p");
+}
+
+TEST(ArgParserTest, PartialDirFromTheEnvironment) {
+  ::setenv("RSYNC_PARTIAL_DIR", ".env-partial", 1);
+  EXPECT_EQ(parse({"--partial", "a", "b"}).opts.partial_dir, ".env-partial");
+  EXPECT_EQ(parse({"-P", "a", "b"}).opts.partial_dir, ".env-partial");
+  EXPECT_TRUE(parse({"a", "b"}).opts.partial_dir.empty());  // only with --partial
+  EXPECT_EQ(parse({"--partial", "--partial-dir=given", "a", "b"}).opts.partial_dir, "given");
+  EXPECT_TRUE(parse({"--partial", "--inplace", "a", "b"}).opts.partial_dir.empty());
+  EXPECT_TRUE(parse({"--server", "--partial", ".", "d"}).opts.partial_dir.empty());
+  ::unsetenv("RSYNC_PARTIAL_DIR");
+}
+
+// upstream options.c's refusals, word for word (exit 1).
+TEST(ArgParserTest, InPlaceRefusesAPartialDir) {
+  const auto error = [](std::vector<std::string> argv) {
+    ParsedArgs p;
+    Status s = parse_args(argv, &p);
+    EXPECT_EQ(s.exit_status(), 1);
+    return std::string(s.message());
+  };
+  EXPECT_EQ(error({"--append", "-W", "a", "b"}), "--append cannot be used with --whole-file");
+  EXPECT_EQ(error({"--append", "--partial-dir=x", "a", "b"}),
+            "--append cannot be used with --partial-dir");
+  EXPECT_EQ(error({"--append-verify", "--delay-updates", "a", "b"}),
+            "--append cannot be used with --delay-updates");
+  EXPECT_EQ(error({"--inplace", "--partial-dir=x", "a", "b"}),
+            "--inplace cannot be used with --partial-dir");
+  EXPECT_EQ(error({"--inplace", "--delay-updates", "a", "b"}),
+            "--inplace cannot be used with --delay-updates");
+  // --inplace --partial: fine, and --partial is dropped.
+  EXPECT_FALSE(parse({"--inplace", "--partial", "a", "b"}).opts.partial);
+}
+
+TEST(ArgParserTest, RemoveSourceFiles) {
+  EXPECT_EQ(parse({"--remove-source-files", "a", "b"}).opts.remove_source_files, 1);
+  EXPECT_EQ(parse({"--remove-sent-files", "a", "b"}).opts.remove_source_files, 2);
 }
 
 // A files-from list that exists (the parser opens a local one).

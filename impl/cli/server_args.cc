@@ -144,12 +144,17 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
     argv.push_back("--skip-compress=" + esc(o.skip_compress));
   }
   if (o.checksum_seed) argv.push_back("--checksum-seed=" + std::to_string(o.checksum_seed));
-  // --delay-updates stands for its implied partial dir, which takes the
-  // place of --partial.
-  if (client_is_sender && o.delay_updates)
-    argv.push_back("--delay-updates");
-  else if (client_is_sender && o.partial)
+  // A partial dir takes the place of --partial; --delay-updates stands for
+  // its own (".~tmp~") unless one is given.
+  if (client_is_sender && !o.partial_dir_used().empty()) {
+    if (!o.partial_dir.empty()) {
+      argv.push_back("--partial-dir");
+      argv.push_back(safe_option_value(o.partial_dir));
+    }
+    if (o.delay_updates) argv.push_back("--delay-updates");
+  } else if (client_is_sender && o.partial) {
     argv.push_back("--partial");
+  }
   if (o.numeric_ids) argv.push_back("--numeric-ids");
   if (client_is_sender) {
     if (o.ignore_existing) argv.push_back("--ignore-existing");
@@ -164,7 +169,13 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
       session::kWhereServer | (client_is_sender ? session::kWhereReceiver : session::kWhereSender);
   if (std::string a = session::make_output_option(o.levels, false, where); !a.empty())
     argv.push_back(std::move(a));
-  if (o.inplace) argv.push_back("--inplace");
+  // --append-verify goes as a second --append.
+  if (o.append) {
+    if (o.append > 1) argv.push_back("--append");
+    argv.push_back("--append");
+  } else if (o.inplace) {
+    argv.push_back("--inplace");
+  }
   if (!o.files_from.empty()) {
     const HostSpec h = parse_host_spec(o.files_from);
     if (h.remote) {
@@ -183,6 +194,10 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
   // A sender below 30 does not flag implied dirs; a receiver must be told.
   if (o.relative && !o.implied_dirs && (!client_is_sender || protocol >= 30))
     argv.push_back("--no-implied-dirs");
+  if (o.remove_source_files == 1)
+    argv.push_back("--remove-source-files");
+  else if (o.remove_source_files)
+    argv.push_back("--remove-sent-files");
   if (client_is_sender && o.mkpath) argv.push_back("--mkpath");
   return argv;
 }

@@ -79,6 +79,30 @@ TEST(ServerArgsTest, RelativeAndFilesFrom) {
             (V{"--server", "-logDtpre.LsfxCIvu"}));
 }
 
+// --append, --partial-dir and --remove-source-files as upstream 3.5.0's
+// client sends them (recorded with a spy remote shell).
+TEST(ServerArgsTest, TransferOptions) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(argv_for({"-a", "--append", "s/", "h:d"}, true),
+            (V{"--server", "-logDtpre.LsfxCIvu", "--append"}));
+  EXPECT_EQ(argv_for({"-a", "--append-verify", "h:s/", "d"}, false),
+            (V{"--server", "--sender", "-logDtpre.LsfxCIvu", "--append", "--append"}));
+  EXPECT_EQ(argv_for({"-a", "--append", "s/", "h:d"}, true, 29),
+            (V{"--server", "-logDtpr", "--append"}));
+  EXPECT_EQ(argv_for({"-a", "--partial-dir=.p q", "s/", "h:d"}, true),
+            (V{"--server", "-logDtpre.LsfxCIvu", "--partial-dir", ".p\\ q"}));
+  EXPECT_EQ(argv_for({"-a", "--partial-dir=.p", "h:s/", "d"}, false),
+            (V{"--server", "--sender", "-logDtpre.LsfxCIvu"}));
+  EXPECT_EQ(argv_for({"-a", "--partial-dir=p", "--delay-updates", "s/", "h:d"}, true),
+            (V{"--server", "-logDtpre.LsfxCIvu", "--partial-dir", "p", "--delay-updates"}));
+  EXPECT_EQ(argv_for({"-a", "--inplace", "--partial", "s/", "h:d"}, true),
+            (V{"--server", "-logDtpre.LsfxCIvu", "--inplace"}));
+  EXPECT_EQ(argv_for({"-a", "--remove-source-files", "s/", "h:d"}, true),
+            (V{"--server", "-logDtpre.LsfxCIvu", "--remove-source-files"}));
+  EXPECT_EQ(argv_for({"-a", "--remove-sent-files", "h:s/", "d"}, false),
+            (V{"--server", "--sender", "-logDtpre.LsfxCIvu", "--remove-sent-files"}));
+}
+
 TEST(ServerArgsTest, PathEscaping) {
   EXPECT_EQ(safe_path_arg("-x"), "./-x");
   EXPECT_EQ(safe_path_arg("a b!#$&;|<>(){}\"`"),

@@ -53,14 +53,22 @@ flist::WalkOptions walk_options(const Context& c) {
 }
 
 // The rule upstream's compat.c adds once the protocol is known, on a
-// client or a local copy's receiving side: the directory --delay-updates
-// parks files in is excluded, perishable unless a sender talks to a peer
-// below 30 (which could not be told of it).
+// client or a local copy's receiving side: a relative partial dir
+// (--partial-dir, or the one --delay-updates parks files in) is excluded,
+// perishable unless a sender talks to a peer below 30 (which could not be
+// told of it).
 void add_compat_rules(Context& c, bool am_sender) {
-  if (!c.opts.delay_updates) return;
+  const std::string pdir = c.opts.partial_dir_used();
+  if (pdir.empty() || pdir[0] == '/') return;
+  // Parsed as a rule, so that a name with a slash matches as one does.
+  auto parsed = filter::parse_rule("- " + pdir + "/");
   filter::FilterRule r;
-  r.pattern = session::Options::kDelayDir;
-  r.dir_only = true;
+  if (parsed.ok()) {
+    r = std::move(*parsed);
+  } else {
+    r.pattern = pdir;
+    r.dir_only = true;
+  }
   r.perishable = !am_sender || c.protocol() >= 30;
   c.rules.push_back(r);
 }
@@ -118,6 +126,9 @@ session::MuxIn::MessageHandler message_handler(Context& c, int32_t* peer_io_erro
         if (!line.empty()) c.output->info(line);
         return Status::Ok();
       }
+      case wire::MsgCode::kSuccess:
+        if (c.on_success) return c.on_success(payload);
+        return Status::Ok();
       case wire::MsgCode::kNoSend: {
         ByteReader r(payload);
         int32_t v = 0;
@@ -250,16 +261,19 @@ int exit_code_for(const Context& c, int32_t io_error) {
   return 0;
 }
 
+// The generator's stream to the sender is multiplexed from 30, and at any
+// protocol with --remove-source-files, whose MSG_SUCCESS travels on it
+// (upstream's need_messages_from_generator).
 Status setup_mux(Context& c, bool am_server, bool am_sender) {
   const int proto = c.protocol();
+  const bool gen_msgs = proto >= 30 || c.opts.remove_source_files;
   if (am_server) {
     CRSYNC_RETURN_IF_ERROR(c.out->set_multiplexed(true));
-    c.in->set_multiplexed(proto >= 30);
+    c.in->set_multiplexed(am_sender ? gen_msgs : proto >= 30);
   } else {
-    CRSYNC_RETURN_IF_ERROR(c.out->set_multiplexed(proto >= 30));
+    CRSYNC_RETURN_IF_ERROR(c.out->set_multiplexed(am_sender ? proto >= 30 : gen_msgs));
     c.in->set_multiplexed(true);
   }
-  (void)am_sender;
   return Status::Ok();
 }
 

@@ -32,6 +32,11 @@ class Emitter {
     last_match_ = i >= 0 ? offset + blen : offset;
   }
   int64_t last_match() const { return last_match_; }
+  // --append: the receiver has the first `offset` bytes already.
+  void skip_to(int64_t offset, bool sum_them) {
+    if (sum_them) fs_.update(data_.subspan(0, static_cast<size_t>(offset)));
+    last_match_ = offset;
+  }
 
  private:
   ByteSpan data_;
@@ -49,9 +54,13 @@ MatchStats match_file(ByteSpan data, const Signature& sig, checksum::BlockSummer
   MatchStats st;
   Emitter em(data, sig, file_sum, sink, st);
   const auto len = static_cast<int64_t>(data.size());
-  const int32_t count = sig.head.count;
+  int32_t count = sig.head.count;
+  if (opts.append_offset >= 0) {
+    em.skip_to(std::min(opts.append_offset, len), opts.append_verify);
+    count = 0;
+  }
   if (count == 0 || len == 0) {
-    for (int64_t j = kChunk; j < len; j += kChunk) em.matched(j, -2);
+    for (int64_t j = em.last_match() + kChunk; j < len; j += kChunk) em.matched(j, -2);
     em.matched(len, -1);
     return st;
   }

@@ -51,6 +51,12 @@ struct MatchOptions {
   // the current position in the new file, or it was already matched at its
   // own offset (the receiver skipped over it, so it is unchanged).
   bool updating_basis_file = false;
+  // --append (upstream append_mode > 0): the receiver keeps its first
+  // `append_offset` bytes (the length its sum head describes, at most the
+  // file's) and only what follows is sent, as literal data. With
+  // `append_verify` the whole-file checksum covers the kept part too.
+  int64_t append_offset = -1;
+  bool append_verify = false;
 };
 
 // Matches `data` (the whole new file) against `sig` and feeds every byte to

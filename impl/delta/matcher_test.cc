@@ -87,6 +87,48 @@ TEST(MatcherTest, WholeFileIsSentIn32KiBPieces) {
   EXPECT_EQ(0, std::memcmp(got, want.data(), 16));
 }
 
+// --append: only what follows the receiver's length goes, as literal
+// pieces of 32 KiB counted from there (upstream match_sums); the block
+// sums, if any, are not used.
+TEST(MatcherTest, AppendSendsOnlyTheTail) {
+  Bytes data(100000);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 7);
+  const Signature sig = sign(ByteSpan(data).subspan(0, 40000), 700, ChecksumType::kMd5);
+  for (const bool verify : {false, true}) {
+    checksum::BlockSummer s(ChecksumType::kMd5, 0, true);
+    checksum::FileSum fs(ChecksumType::kMd5, 0);
+    Rebuild r(ByteSpan(), sig);
+    MatchOptions mo;
+    mo.append_offset = 40000;
+    mo.append_verify = verify;
+    const MatchStats st = match_file(ByteSpan(data), sig, s, fs, r, mo);
+    EXPECT_EQ(r.out, Bytes(data.begin() + 40000, data.end()));
+    EXPECT_TRUE(r.blocks.empty());
+    EXPECT_EQ(r.literal_runs, 2u);  // 32768 + 27232
+    EXPECT_EQ(st.literal, 60000);
+    EXPECT_EQ(st.matched, 0);
+    uint8_t got[16];
+    fs.finish(got);
+    const ByteSpan summed = verify ? ByteSpan(data) : ByteSpan(data).subspan(40000);
+    const checksum::DigestBuf want = checksum::Hasher::hash(ChecksumType::kMd5, summed);
+    EXPECT_EQ(0, std::memcmp(got, want.data(), 16)) << "verify=" << verify;
+  }
+}
+
+TEST(MatcherTest, AppendBeyondTheFileSendsNothing) {
+  Bytes data(1000, 0x33);
+  Signature empty;
+  checksum::BlockSummer s(ChecksumType::kMd5, 0, true);
+  checksum::FileSum fs(ChecksumType::kMd5, 0);
+  Rebuild r(ByteSpan(), empty);
+  MatchOptions mo;
+  mo.append_offset = 5000;
+  const MatchStats st = match_file(ByteSpan(data), empty, s, fs, r, mo);
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_EQ(r.ends, 1);
+  EXPECT_EQ(st.literal, 0);
+}
+
 TEST(MatcherTest, PrefersTheBlockAfterThePreviousMatch) {
   // A basis of two equal blocks and a file of three such blocks: candidates
   // are tried from the highest index down, but the block after the previous

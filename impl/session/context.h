@@ -31,6 +31,9 @@ struct Context {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   // The receiving side's hook for the sender's MSG_NO_SEND(ndx).
   std::function<void(int32_t)> on_no_send;
+  // The sender's hook for the receiving side's MSG_SUCCESS
+  // (--remove-source-files); an error ends the session.
+  std::function<Status(ByteSpan)> on_success;
   // Cuts the connection (a role failed while another waits for input).
   std::function<void()> on_fatal;
   // --progress / --info=progress2 on the client side that moves the data

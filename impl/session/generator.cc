@@ -138,6 +138,7 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
       if (!c_.opts.dry_run) set_attrs(parent.get(), base, e, -1, false, true);
       if (gen_logs() && gen_logs_item(c_, iflags, e, false)) log_item(iflags, e);
       if (gen_reports_item(c_, iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+      if (c_.opts.remove_source_files == 1) return send_success(ndx);
       return Status::Ok();
     }
   }
@@ -166,7 +167,9 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
   }
   if (gen_logs() && gen_logs_item(c_, iflags, e, true)) log_item(iflags, e);
   if (server_names()) c_.output->info(name_and_link(e) + "\n");
-  return send_item(ndx, iflags);
+  CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+  // (Also --remove-sent-files: a symlink counts as sent.)
+  return c_.opts.dry_run ? Status::Ok() : send_success(ndx);
 }
 
 Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
@@ -189,6 +192,7 @@ Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
     if (!c_.opts.dry_run) set_attrs(parent.get(), base, e, -1, false, true);
     if (gen_logs() && gen_logs_item(c_, iflags, e, false)) log_item(iflags, e);
     if (gen_reports_item(c_, iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+    if (c_.opts.remove_source_files == 1) return send_success(ndx);
     return Status::Ok();
   }
   uint32_t iflags = wire::kItemLocalChange | wire::kItemReportChange;
@@ -213,7 +217,9 @@ Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
   }
   if (gen_logs() && gen_logs_item(c_, iflags, e, true)) log_item(iflags, e);
   if (server_names()) c_.output->info(name_and_link(e) + "\n");
-  return send_item(ndx, iflags);
+  CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+  if (c_.opts.remove_source_files == 1 && !c_.opts.dry_run) return send_success(ndx);
+  return Status::Ok();
 }
 
 Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool redo) {
@@ -249,6 +255,11 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
     }
     exists = false;
   }
+  // A partial file (--partial-dir, --delay-updates) of an earlier run is
+  // the basis (upstream's FNAMECMP_PARTIAL_DIR).
+  fs::Fd partial_dir;
+  struct stat pst {};
+  const bool have_partial = find_partial_file(rel, &partial_dir, &pst);
   const bool hlinked = !redo && o.preserve_hard_links && hlink_group(ndx);
   if (hlinked) {
     bool handled = false;
@@ -281,17 +292,12 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
         fs::Fd parent;
         std::string base;
         CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
-        set_attrs(parent.get(), base, e, -1, false, true);
-        if (o.delay_updates) {
-          // A file left in .~tmp~ by an earlier run is no longer wanted.
-          fs::Fd pdir = delay_dir(parent.get(), false);
-          struct stat pst {};
-          if (pdir.valid() && ::fstatat(pdir.get(), base.c_str(), &pst, AT_SYMLINK_NOFOLLOW) == 0 &&
-              S_ISREG(pst.st_mode)) {
-            ::unlinkat(pdir.get(), base.c_str(), 0);
-            ::unlinkat(parent.get(), Options::kDelayDir, AT_REMOVEDIR);
-          }
+        // A partial file of an earlier run is no longer wanted.
+        if (have_partial) {
+          ::unlinkat(partial_dir.get(), base.c_str(), 0);
+          remove_partial_dir(parent.get());
         }
+        set_attrs(parent.get(), base, e, -1, false, true);
       }
       if (gen_logs() && gen_logs_item(c_, iflags, e, false)) log_item(iflags, e);
       if (gen_reports_item(c_, iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
@@ -299,9 +305,14 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
         hlink_group(ndx)->leader = ndx;
         CRSYNC_RETURN_IF_ERROR(hlink_leader_done(ndx));
       }
+      if (o.remove_source_files == 1) CRSYNC_RETURN_IF_ERROR(send_success(ndx));
       return Status::Ok();
     }
   }
+  // --append: a destination that is not shorter is left alone (upstream
+  // says nothing about it).
+  const int append = redo ? 0 : o.append_mode(c_.protocol());
+  if (append > 0 && exists && st.st_size >= e.size) return Status::Ok();
   // Transfer.
   uint32_t iflags = wire::kItemTransfer;
   if (o.always_checksum) iflags |= wire::kItemReportChange;
@@ -311,12 +322,16 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
   } else {
     iflags |= wire::kItemIsNew;
   }
-  const bool whole = o.whole_file == 1 || (o.whole_file < 0 && c_.local);
+  // --append always sends sums (upstream clears whole_file for it).
+  const bool whole = !o.append && (o.whole_file == 1 || (o.whole_file < 0 && c_.local));
   // --inplace -b: the receiver overwrites the destination, so it is copied
   // to its backup first; with delta transfer the backup is the basis the
   // receiver reads (upstream's FNAMECMP_BACKUP). No second backup in a redo.
   uint8_t basis_type = wire::kFnamecmpFname;
-  if (exists && o.inplace && o.making_backups() && !redo && !o.dry_run) {
+  if (have_partial) {
+    basis_type = wire::kFnamecmpPartialDir;
+    iflags |= wire::kItemBasisTypeFollows;
+  } else if (exists && o.inplace && o.making_backups() && !redo && !o.dry_run) {
     if (make_backup(rel, BackupHow::kCopy) != BackupResult::kKept) return Status::Ok();
     if (!whole) {
       basis_type = wire::kFnamecmpBackup;
@@ -338,18 +353,30 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
     if (RecvList* l = list_for(ndx)) ++l->in_progress;
   }
   delta::Signature sig;
-  if (exists && !whole && st.st_size > 0) {
-    auto fd = dest_.open_read(rel);
+  const bool basis_exists = exists || have_partial;
+  if (basis_exists && !whole && (have_partial ? pst.st_size : st.st_size) > 0) {
+    fs::Fd bf;
+    if (have_partial) {
+      const size_t slash = rel.rfind('/');
+      const std::string base = slash == std::string::npos ? rel : rel.substr(slash + 1);
+      bf = fs::Fd(::openat(partial_dir.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    } else if (auto fd = dest_.open_read(rel); fd.ok()) {
+      bf = std::move(*fd);
+    }
     Basis b;
-    if (fd.ok() && b.map(fd->get())) {
+    if (bf.valid() && b.map(bf.get())) {
       checksum::SumSizeParams sp;
       sp.protocol = c_.protocol();
       sp.block_size_opt = o.block_size;
       sp.redo_pass = redo;
       sp.xfer_sum_len = checksum::digest_len(c_.neg.xfer_sum);
       const checksum::SumHead head = checksum::sum_sizes_sqroot(static_cast<int64_t>(b.len), sp);
-      checksum::BlockSummer summer(c_.neg.xfer_sum, c_.neg.seed, c_.neg.proper_seed_order);
-      sig = delta::make_signature(b.span(), head, summer);
+      if (append > 0) {
+        sig.head = head;  // the length the receiver keeps; no block sums
+      } else {
+        checksum::BlockSummer summer(c_.neg.xfer_sum, c_.neg.seed, c_.neg.proper_seed_order);
+        sig = delta::make_signature(b.span(), head, summer);
+      }
     }
   }
   delta::put_signature(w, sig, c_.protocol());
@@ -419,9 +446,11 @@ Status ReceivingSide::handle_event(const Event& ev) {
     case Event::kNewList: return Status::Ok();
     case Event::kFlistEof: flist_eof_ = true; return Status::Ok();
     case Event::kSuccess:
+    case Event::kFailed:
     case Event::kNoSend:
       if (RecvList* l = list_for(ev.ndx); l && l->in_progress > 0) --l->in_progress;
-      if (ev.kind == Event::kSuccess && c_.opts.preserve_hard_links)
+      if (ev.kind == Event::kSuccess) CRSYNC_RETURN_IF_ERROR(send_success(ev.ndx));
+      if (ev.kind != Event::kNoSend && c_.opts.preserve_hard_links)
         return hlink_leader_done(ev.ndx);
       return Status::Ok();
     case Event::kRedo: {

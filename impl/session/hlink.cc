@@ -104,8 +104,8 @@ Status ReceivingSide::link_to_leader(int32_t ndx, int32_t leader) {
   bool exists = false, lexists = false;
   CRSYNC_RETURN_IF_ERROR(dest_.lstat(rel, &st, &exists));
   CRSYNC_RETURN_IF_ERROR(dest_.lstat(lrel, &lst, &lexists));
-  if (exists && lexists && st.st_dev == lst.st_dev && st.st_ino == lst.st_ino)
-    return Status::Ok();  // already linked: nothing to report
+  if (exists && lexists && st.st_dev == lst.st_dev && st.st_ino == lst.st_ino)  // already linked
+    return c_.opts.remove_source_files == 1 ? send_success(ndx) : Status::Ok();
   uint32_t iflags = wire::kItemLocalChange | wire::kItemXnameFollows;
   iflags |= exists ? itemize_existing(*e, st) : wire::kItemIsNew;
   if (!c_.opts.dry_run) {
@@ -137,12 +137,14 @@ Status ReceivingSide::link_to_leader(int32_t ndx, int32_t leader) {
   }
   if (gen_logs() && gen_logs_item(c_, iflags, *e, true)) log_item(iflags, *e, lrel);
   if (server_names()) c_.output->info(e->name + " => " + lrel + "\n");
-  if (c_.protocol() < 29) return Status::Ok();
-  ByteWriter w;
-  gen_ndx_->put(w, ndx);
-  wire::put_int16(w, static_cast<uint16_t>(iflags & 0xFFFF));
-  CRSYNC_RETURN_IF_ERROR(wire::put_vstring(w, lrel));
-  return c_.out->write(w);
+  if (c_.protocol() >= 29) {
+    ByteWriter w;
+    gen_ndx_->put(w, ndx);
+    wire::put_int16(w, static_cast<uint16_t>(iflags & 0xFFFF));
+    CRSYNC_RETURN_IF_ERROR(wire::put_vstring(w, lrel));
+    CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
+  }
+  return c_.opts.remove_source_files == 1 ? send_success(ndx) : Status::Ok();
 }
 
 }  // namespace crsync::session

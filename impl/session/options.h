@@ -71,9 +71,9 @@ struct Options {
   bool size_only = false;                      // --size-only
   int modify_window = 0;                       // --modify-window
   bool inplace = false;                        // --inplace
-  int append = 0;                              // --append (1), --append-verify (2)
-  bool partial = false;                        // --partial
-  std::string partial_dir;                     // --partial-dir
+  int append = 0;                              // --append (1), --append-verify (2); implies inplace
+  bool partial = false;                        // --partial (also implied by a partial dir)
+  std::string partial_dir;                     // --partial-dir or RSYNC_PARTIAL_DIR, cleaned
   std::string temp_dir;                        // --temp-dir (-T)
   bool delay_updates = false;                  // --delay-updates
   bool backup = false;                         // -b
@@ -123,17 +123,25 @@ struct Options {
     if (backup_dir_used().empty() && s.empty() && (!am_server || !am_sender))
       return backup_dir ? "--suffix cannot be empty when --backup-dir is the same as the dest dir"
                         : "--suffix cannot be empty without a --backup-dir";
-    if (inplace && delay_updates) return "--inplace cannot be used with --delay-updates";
     return {};
   }
-  bool delete_excluded = false;      // --delete-excluded
-  int bwlimit = 0;                   // --bwlimit, KiB/s (0: none)
-  flist::ChmodRules chmod;           // --chmod (the client's; never sent)
-  int max_delete = -1;               // --max-delete
-  bool existing_only = false;        // --existing
-  bool ignore_existing = false;      // --ignore-existing
-  bool remove_source_files = false;  // --remove-source-files
-  bool mkpath = false;               // --mkpath
+  // The partial directory in use: --partial-dir (or RSYNC_PARTIAL_DIR), or
+  // --delay-updates' own; empty when none (upstream's partial_dir).
+  std::string partial_dir_used() const {
+    if (!partial_dir.empty()) return partial_dir;
+    return delay_updates ? kDelayDir : std::string();
+  }
+  // upstream's append_mode once the protocol is known: below 30 --append
+  // checks the existing data too, as --append-verify does (compat.c).
+  int append_mode(int proto) const { return append == 1 && proto < 30 ? 2 : append; }
+  bool delete_excluded = false;  // --delete-excluded
+  int bwlimit = 0;               // --bwlimit, KiB/s (0: none)
+  flist::ChmodRules chmod;       // --chmod (the client's; never sent)
+  int max_delete = -1;           // --max-delete
+  bool existing_only = false;    // --existing
+  bool ignore_existing = false;  // --ignore-existing
+  int remove_source_files = 0;   // --remove-source-files (1), --remove-sent-files (2)
+  bool mkpath = false;           // --mkpath
 
   // ---- compression and checksums ----
   bool compress = false;                // -z

@@ -74,25 +74,37 @@ Status ReceivingSide::discard_tokens(const checksum::SumHead& h) {
 }
 
 Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis_type,
-                                  bool* delayed) {
+                                  bool* delayed, bool* placed) {
   *delayed = false;
+  *placed = false;
   const Options& o = c_.opts;
   const int proto = c_.protocol();
   const int sum_len = checksum::digest_len(c_.neg.xfer_sum);
   const std::string rel = local_name(e);
   const bool redoing = redo_done_.count(ndx) > 0;
-  // --inplace writes over the destination itself (the sender only refers
-  // to blocks at or ahead of the write position); otherwise a temporary
-  // file (in the file's directory, or the --temp-dir) is renamed into
-  // place once the file checks out.
+  // --inplace (also --append) writes over the destination itself (the
+  // sender only refers to blocks at or ahead of the write position);
+  // otherwise a temporary file (in the file's directory, or the
+  // --temp-dir) is renamed into place once the file checks out.
   const bool inplace = o.inplace;
-  // --delay-updates parks finished files in the .~tmp~ directory next to
-  // them until phase 2; it implies a partial dir, and so --partial.
+  // --append (not in the redo pass): the destination's first bytes stay.
+  const int append = redoing ? 0 : o.append_mode(proto);
+  // The partial dir (--partial-dir, or --delay-updates' .~tmp~) keeps
+  // unfinished files, and --delay-updates finished ones until phase 2.
+  const bool pdir = !o.partial_dir_used().empty() && !inplace;
   const bool delay = o.delay_updates && !inplace;
-  const bool keep_partial = (o.partial || delay) && !inplace;
+  const bool keep_partial = (o.partial || pdir) && !inplace;
   // upstream: a redo under --partial without a partial dir does not back
   // the destination up again (the failed file already replaced it).
-  const bool backups = o.making_backups() && !(redoing && keep_partial && !delay);
+  const bool backups = o.making_backups() && !(redoing && keep_partial && !pdir);
+  // The basis is the partial file (upstream FNAMECMP_PARTIAL_DIR; below
+  // 29, which names no basis, whenever there is a partial dir). With
+  // CF_INPLACE_PARTIAL_DIR the new data is written into it in place.
+  const bool partial_basis =
+      pdir && (basis_type == wire::kFnamecmpPartialDir || (proto < 29 && !inplace));
+  const bool one_inplace = basis_type == wire::kFnamecmpPartialDir && pdir &&
+                           (c_.neg.compat_flags & wire::kCfInplacePartialDir) != 0;
+  const bool write_in_place = inplace || one_inplace;
 
   checksum::SumHead h;
   CRSYNC_RETURN_IF_ERROR(
@@ -107,37 +119,54 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
     c_.output->note_xfer_error();
     return discard_tokens(h);  // consume the data
   }
+  fs::Fd partial_dir = pdir ? partial_dir_at(parent.get(), false) : fs::Fd();
+  const auto open_in = [](int dir, const std::string& name) {
+    return dir < 0 ? -1 : ::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  };
   Basis basis;
   fs::Fd basis_fd;
+  bool basis_is_partial = false;
   if (h.count > 0) {
-    // The basis is the destination, or the backup the generator made of
-    // it for --inplace -b (named by the basis type; below 29 implied).
+    // The basis is the destination, the partial file, or the backup the
+    // generator made of the destination for --inplace -b (named by the
+    // basis type; below 29 implied).
     int fd = -1;
     if (basis_type == wire::kFnamecmpBackup || (proto < 29 && inplace && o.making_backups())) {
       fs::Fd bdir;
       std::string bname, shown;
       std::lock_guard<std::mutex> lock(backup_mu_);  // the generator may be making backups
-      if (backup_location(rel, false, &bdir, &bname, &shown))
-        fd = ::openat(bdir.get(), bname.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0 && proto < 29)
-        fd = ::openat(parent.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    } else {
-      fd = ::openat(parent.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (backup_location(rel, false, &bdir, &bname, &shown)) fd = open_in(bdir.get(), bname);
+    } else if (partial_basis) {
+      fd = open_in(partial_dir.get(), base);
+      basis_is_partial = fd >= 0;
     }
+    if (fd < 0 && (proto < 29 || (!partial_basis && basis_type != wire::kFnamecmpBackup)))
+      fd = open_in(parent.get(), base);
     if (fd >= 0) {
       basis_fd = fs::Fd(fd);
       if (!basis.map(fd)) basis.len = 0;
     }
+  } else if (partial_basis && partial_dir.valid()) {
+    // No sums (whole file), but the partial file is still the basis that
+    // a successful transfer replaces.
+    struct stat pst {};
+    basis_is_partial = ::fstatat(partial_dir.get(), base.c_str(), &pst, AT_SYMLINK_NOFOLLOW) == 0 &&
+                       S_ISREG(pst.st_mode);
   }
-  const int tmp_dir = temp_dir_.valid() ? temp_dir_.get() : parent.get();
+  const int tmp_dir = one_inplace         ? partial_dir.get()
+                      : temp_dir_.valid() ? temp_dir_.get()
+                                          : parent.get();
   std::string tmp;
   fs::Fd out_fd;
-  if (inplace) {
-    const int fd =
-        ::openat(parent.get(), base.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  const int out_dir = one_inplace ? partial_dir.get() : parent.get();  // when in place
+  if (write_in_place) {
+    tmp = base;
+    const int fd = out_dir < 0 ? -1
+                               : ::openat(out_dir, base.c_str(),
+                                          O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd >= 0) out_fd = fs::Fd(fd);
   }
-  for (int tries = 0; !inplace && tries < 10 && !out_fd.valid(); ++tries) {
+  for (int tries = 0; !write_in_place && tries < 10 && !out_fd.valid(); ++tries) {
     tmp = tmp_name_for(base, !temp_dir_.valid());
     const int fd =
         ::openat(tmp_dir, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -147,8 +176,9 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
       break;
   }
   if (!out_fd.valid()) {
-    c_.output->error("rsync: [receiver] " + std::string(inplace ? "open" : "mkstemp") + " \"" +
-                     rel + "\" failed: " + errno_text(errno) + "\n");
+    const std::string shown = one_inplace ? partial_name(rel) : rel;
+    c_.output->error("rsync: [receiver] " + std::string(write_in_place ? "open" : "mkstemp") +
+                     " \"" + shown + "\" failed: " + errno_text(errno) + "\n");
     c_.output->note_xfer_error();
   }
   checksum::FileSum fsum(c_.neg.xfer_sum, c_.neg.seed);
@@ -157,7 +187,7 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   Status ws;
   // -S: runs of zeros (whole 1 KiB pieces) are skipped with a seek, leaving
   // holes; the size is set at the end (upstream write_sparse/sparse_end).
-  const bool sparse = c_.opts.sparse && !inplace;
+  const bool sparse = c_.opts.sparse && !write_in_place;
   off_t pending_hole = 0;
   const auto write_range = [&](const uint8_t* p, size_t len) {
     if (pending_hole && ws.ok()) {
@@ -200,27 +230,47 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   };
   bool missing_basis = false;
   uint64_t out_off = 0;  // the output offset: flushed bytes plus buf
+  if (append > 0) {
+    // The sender skips what the destination has (its length is the sum
+    // head's); --append-verify checksums it too (upstream receive_data).
+    const int64_t kept = int64_t{h.count} * h.blength - (h.remainder ? h.blength - h.remainder : 0);
+    CRSYNC_PEER_CHECK(kept >= 0, ExitCode::kProtocol, "invalid sum head for --append");
+    if (append == 2 && basis.len > 0) {
+      if (basis.len < static_cast<uint64_t>(kept))
+        missing_basis = true;
+      else
+        fsum.update(basis.span().subspan(0, static_cast<size_t>(kept)));
+    }
+    out_off = static_cast<uint64_t>(kept);
+    if (out_fd.valid() && ::lseek(out_fd.get(), static_cast<off_t>(kept), SEEK_SET) != kept) {
+      c_.output->error("rsync: [receiver] lseek of \"" + rel + "\" failed: " + errno_text(errno) +
+                       "\n");
+      return Status::Error(ExitCode::kFileIo, "");
+    }
+  }
   bool got_literal = false;
-  // Keeps what arrived of a failed or cut-off file, without its mtime (so
-  // the next run looks at it again): --inplace leaves it where it is;
-  // --delay-updates puts it into the .~tmp~ directory; --partial puts it
-  // in place of the destination, which is backed up first.
-  const auto keep_unfinished = [&]() {
-    if (inplace) {
-      set_attrs(parent.get(), base, e, out_fd.get(), true, false);
+  // Keeps what arrived of a failed or cut-off file (upstream's
+  // finish_transfer to the partial name, or cleanup.c when cut off): in
+  // the partial dir, or without one in place of the destination (backed up
+  // first); without its mtime, so the next run looks at it again, except
+  // that a cut-off file put in place gets the time 0 (upstream: it must not
+  // look newer than its source to --update).
+  const auto keep_unfinished = [&](bool cut_off) {
+    if (write_in_place) {
+      set_attrs(out_dir, base, e, out_fd.get(), true, false);
       out_fd = fs::Fd();
       return;
     }
-    if (delay) {
-      fs::Fd pdir = delay_dir(parent.get(), true);
-      if (!pdir.valid()) {
-        c_.output->error(std::string("Unable to create partial-dir for ") + rel +
+    if (pdir) {
+      fs::Fd pd = partial_dir_at(parent.get(), true);
+      if (!pd.valid()) {
+        c_.output->error("Unable to create partial-dir for " + rel +
                          " -- discarding partial file.\n");
         out_fd = fs::Fd();
         ::unlinkat(tmp_dir, tmp.c_str(), 0);
         return;
       }
-      (void)move_into_place(e, tmp_dir, tmp, out_fd.get(), pdir.get(), base, rel, false);
+      (void)move_into_place(e, tmp_dir, tmp, out_fd.get(), pd.get(), base, rel, false);
       out_fd = fs::Fd();
       return;
     }
@@ -229,7 +279,11 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
       ::unlinkat(tmp_dir, tmp.c_str(), 0);
       return;
     }
-    (void)move_into_place(e, tmp_dir, tmp, out_fd.get(), parent.get(), base, rel, false);
+    if (move_into_place(e, tmp_dir, tmp, out_fd.get(), parent.get(), base, rel, false) && cut_off &&
+        o.preserve_mtimes) {
+      const timespec ts[2] = {{0, UTIME_OMIT}, {0, 0}};
+      (void)::utimensat(parent.get(), base.c_str(), ts, AT_SYMLINK_NOFOLLOW);
+    }
     out_fd = fs::Fd();
   };
   for (;;) {
@@ -246,9 +300,9 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
       // The session broke off inside this file.
       if (out_fd.valid()) {
         flush();
-        if (!inplace && keep_partial && got_literal)
-          keep_unfinished();
-        else if (!inplace)
+        if (!write_in_place && keep_partial && got_literal)
+          keep_unfinished(true);
+        else if (!write_in_place)
           ::unlinkat(tmp_dir, tmp.c_str(), 0);
       }
       return rs;
@@ -268,7 +322,7 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
             basis.span().subspan(static_cast<size_t>(off), static_cast<size_t>(len));
         CRSYNC_RETURN_IF_ERROR(see_block(h, t.block, blk));
         fsum.update(blk);
-        if (inplace && off == out_off) {
+        if (write_in_place && off == out_off) {
           // The block is already where it belongs (the basis is the file
           // being written, or a backup copy of it): skip over it.
           flush();
@@ -286,7 +340,7 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   if (pending_hole && ws.ok() && ::ftruncate(out_fd.get(), static_cast<off_t>(out_off)) != 0)
     ws = Status::Error(ExitCode::kFileIo,
                        "ftruncate failed on \"" + rel + "\": " + errno_text(errno));
-  if (inplace && out_fd.valid() && ws.ok() &&
+  if (write_in_place && out_fd.valid() && ws.ok() &&
       ::ftruncate(out_fd.get(), static_cast<off_t>(out_off)) != 0)
     c_.output->error("rsync: [receiver] ftruncate failed on \"" + rel + "\": " + errno_text(errno) +
                      "\n");
@@ -299,23 +353,26 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   if (!out_fd.valid() || !ws.ok()) {
     if (!ws.ok()) {
       c_.output->error("rsync: [receiver] " + std::string(ws.message()) + "\n");
-      if (!inplace) ::unlinkat(tmp_dir, tmp.c_str(), 0);
+      if (!write_in_place) ::unlinkat(tmp_dir, tmp.c_str(), 0);
       return Status::Error(ExitCode::kFileIo, std::string(ws.message()));
     }
     return Status::Ok();
   }
   if (!ok) {
     // upstream: the failed file is discarded, or with --inplace, --partial
-    // or --delay-updates kept (without its mtime) for the redo to work
-    // from.
+    // or a partial dir kept (without its mtime) for the redo to work from;
+    // one written in place into its partial file just stays there.
     const bool keep = inplace || keep_partial;
-    if (keep)
-      keep_unfinished();
+    if (one_inplace && !delay)
+      out_fd = fs::Fd();
+    else if (keep)
+      keep_unfinished(false);
     else
       ::unlinkat(tmp_dir, tmp.c_str(), 0);
-    const std::string kept = !keep ? "discarded" : delay ? "put into partial-dir" : "retained";
+    const std::string kept = !keep ? "discarded" : pdir ? "put into partial-dir" : "retained";
     if (!redoing) {
-      if (o.verbose > 0 || o.itemize)
+      // (A server itemizes with the client's "%i" format hint.)
+      if (o.info(Info::kName) >= 1 || o.item_format.has_i)
         c_.output->warning("WARNING: " + rel + " failed verification -- update " + kept +
                            " (will try again).\n");
       redo_done_.insert(ndx);
@@ -328,18 +385,19 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   }
   if (inplace) {
     set_attrs(parent.get(), base, e, out_fd.get(), true, true);
+    *placed = true;
     return Status::Ok();
   }
   if (delay) {
-    fs::Fd pdir = delay_dir(parent.get(), true);
-    if (!pdir.valid()) {
+    fs::Fd pd = partial_dir_at(parent.get(), true);
+    if (!pd.valid()) {
       c_.output->error(std::string("Unable to create partial-dir for ") + rel +
                        " -- discarding completed file.\n");
       out_fd = fs::Fd();
-      ::unlinkat(tmp_dir, tmp.c_str(), 0);
+      if (!one_inplace) ::unlinkat(tmp_dir, tmp.c_str(), 0);
       return Status::Ok();
     }
-    if (move_into_place(e, tmp_dir, tmp, out_fd.get(), pdir.get(), base, rel, true)) {
+    if (move_into_place(e, tmp_dir, tmp, out_fd.get(), pd.get(), base, rel, true)) {
       delayed_.push_back(ndx);
       *delayed = true;
     }
@@ -348,16 +406,23 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   if (backups && make_backup(rel, BackupHow::kLinkFirst) == BackupResult::kFailed) {
     // upstream: a backup that cannot be made ends the transfer (exit 11).
     out_fd = fs::Fd();
-    ::unlinkat(tmp_dir, tmp.c_str(), 0);
+    if (!one_inplace) ::unlinkat(tmp_dir, tmp.c_str(), 0);
     return Status::Error(ExitCode::kFileIo, "");
   }
-  (void)move_into_place(e, tmp_dir, tmp, out_fd.get(), parent.get(), base, rel, true);
+  *placed = move_into_place(e, tmp_dir, tmp, out_fd.get(), parent.get(), base, rel, true);
+  if (*placed && basis_is_partial) {
+    // The partial file it was built from is done with (upstream
+    // recv_files: unlinked, and its directory removed once empty).
+    if (!one_inplace) ::unlinkat(partial_dir.get(), base.c_str(), 0);
+    remove_partial_dir(parent.get());
+  }
   return Status::Ok();
 }
 
-// --delay-updates: the files parked in their directories' .~tmp~ go into
-// place (each backed up first with -b), and the emptied .~tmp~
-// directories are removed (upstream handle_delayed_updates).
+// --delay-updates: the files parked in their partial dirs (.~tmp~ unless
+// --partial-dir names one) go into place (each backed up first with -b),
+// and the emptied partial dirs are removed (upstream
+// handle_delayed_updates).
 Status ReceivingSide::handle_delayed_updates() {
   std::vector<int32_t> todo;
   todo.swap(delayed_);
@@ -368,11 +433,8 @@ Status ReceivingSide::handle_delayed_updates() {
     fs::Fd parent;
     std::string base;
     if (!dest_.open_parent(rel, &parent, &base).ok()) continue;
-    fs::Fd pdir = delay_dir(parent.get(), false);
-    const size_t slash = rel.rfind('/');
-    const std::string parked =
-        (slash == std::string::npos ? std::string() : rel.substr(0, slash + 1)) +
-        Options::kDelayDir + "/" + base;
+    fs::Fd pdir = partial_dir_at(parent.get(), false);
+    const std::string parked = partial_name(rel);
     if (c_.opts.making_backups() &&
         make_backup(rel, BackupHow::kLinkFirst) == BackupResult::kFailed)
       continue;
@@ -382,8 +444,8 @@ Status ReceivingSide::handle_delayed_updates() {
       c_.output->note_xfer_error();
       continue;
     }
-    if (e->hlinked) post({Event::kSuccess, ndx});
-    ::unlinkat(parent.get(), Options::kDelayDir, AT_REMOVEDIR);  // once it is empty
+    if (e->hlinked || c_.opts.remove_source_files) post({Event::kSuccess, ndx});
+    remove_partial_dir(parent.get());  // once it is empty
   }
   return Status::Ok();
 }
@@ -496,11 +558,13 @@ Status ReceivingSide::receiver_main() {
       iflags = iflags16;
       if (iflags & wire::kItemBasisTypeFollows) {
         CRSYNC_RETURN_IF_ERROR(c_.in->read_byte(&basis_type));
-        // Our generator names the destination, or (--inplace -b) its backup.
-        CRSYNC_PEER_CHECK(basis_type == wire::kFnamecmpFname ||
-                              (basis_type == wire::kFnamecmpBackup && c_.opts.making_backups()),
-                          ExitCode::kProtocol,
-                          "invalid basis_dir index: " + std::to_string(basis_type) + ".");
+        // Our generator names the destination, the partial file (the
+        // destination when there is no partial dir), or (--inplace -b) the
+        // destination's backup.
+        CRSYNC_PEER_CHECK(
+            basis_type == wire::kFnamecmpFname || basis_type == wire::kFnamecmpPartialDir ||
+                (basis_type == wire::kFnamecmpBackup && c_.opts.making_backups()),
+            ExitCode::kProtocol, "invalid basis_dir index: " + std::to_string(basis_type) + ".");
       }
       if (iflags & wire::kItemXnameFollows) {
         CRSYNC_RETURN_IF_ERROR(c_.in->decode(
@@ -520,11 +584,10 @@ Status ReceivingSide::receiver_main() {
         "received request to transfer non-regular file: " + std::to_string(ndx) + " [receiver]");
     CRSYNC_PEER_CHECK(phase < 2, ExitCode::kProtocol, "got transfer request in phase 2 [receiver]");
     const bool redo_before = redo_done_.count(ndx) > 0;
-    if (!redo_before) {
-      ++c_.stats.xferred_files;
-      c_.stats.total_transferred_size += e.size;
-      count_created(c_.stats, iflags, e);
-    }
+    // A redone file counts twice, as in upstream's statistics.
+    ++c_.stats.xferred_files;
+    c_.stats.total_transferred_size += e.size;
+    if (!redo_before) count_created(c_.stats, iflags, e);
     if (c_.progress) c_.progress->set_file_index(ndx - cur_list - list_base);
     const bool log_before = c_.opts.item_format.log_before_transfer;
     if (c_.opts.dry_run) {
@@ -537,15 +600,17 @@ Status ReceivingSide::receiver_main() {
       c_.output->info(local_name(e) + "\n");
     const uint64_t read_before = c_.in->data_read();
     last_sum_hex_.clear();
-    bool delayed = false;
-    CRSYNC_RETURN_IF_ERROR(receive_one(e, ndx, basis_type, &delayed));
+    bool delayed = false, placed = false;
+    CRSYNC_RETURN_IF_ERROR(receive_one(e, ndx, basis_type, &delayed, &placed));
     if (!c_.am_server && c_.logs_items() && !log_before)
       log_item(iflags, e, {}, static_cast<int64_t>(c_.in->data_read() - read_before),
                last_sum_hex_);
     // Incremental recursion: the generator counts each file's outcome (a
     // redo request reports itself; a delayed file once it is in place).
-    if (!delayed && (inc || e.hlinked) && (redo_before || !redo_done_.count(ndx)))
-      post({Event::kSuccess, ndx});
+    // --remove-source-files: a file in place is reported to the sender.
+    if (!delayed && (inc || e.hlinked || (placed && c_.opts.remove_source_files)) &&
+        (redo_before || !redo_done_.count(ndx)))
+      post({placed ? Event::kSuccess : Event::kFailed, ndx});
   }
   // Below 29 there is no phase 2: the delayed files go into place now.
   if (phase == 2 && c_.opts.delay_updates) CRSYNC_RETURN_IF_ERROR(handle_delayed_updates());

@@ -33,6 +33,7 @@ namespace crsync::session {
 using flist::FileEntry;
 using receiving_internal::Basis;
 using receiving_internal::errno_text;
+using receiving_internal::open_dir_nofollow;
 using receiving_internal::tmp_name_for;
 
 // ---------------------------------------------------------------------------
@@ -403,14 +404,6 @@ std::vector<std::string> path_components(std::string_view path) {
   return out;
 }
 
-// An existing directory `name` in `dirfd`, never through a symlink.
-fs::Fd open_dir_nofollow(int dirfd, const std::string& name) {
-  fs::Fd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.valid() && errno == EACCES)
-    fd = fs::Fd(::openat(dirfd, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  return fd;
-}
-
 // Removes `name` in `dirfd`, a directory with all it holds (the backup
 // tree's own clean-up; nothing is followed).
 bool remove_tree(int dirfd, const std::string& name) {
@@ -764,20 +757,6 @@ bool ReceivingSide::remove_file(int parent_fd, const std::string& base, const st
   }
   *what = "unlink";
   return ::unlinkat(parent_fd, base.c_str(), 0) == 0;
-}
-
-fs::Fd ReceivingSide::delay_dir(int parent_fd, bool create) {
-  const std::string name = Options::kDelayDir;
-  fs::Fd fd = open_dir_nofollow(parent_fd, name);
-  if (fd.valid() || !create) return fd;
-  // Anything else in the way goes (upstream handle_partial_dir).
-  if (errno == ENOTDIR || errno == ELOOP) {
-    if (::unlinkat(parent_fd, name.c_str(), 0) != 0) return fs::Fd();
-  } else if (errno != ENOENT) {
-    return fs::Fd();
-  }
-  if (::mkdirat(parent_fd, name.c_str(), 0700) != 0 && errno != EEXIST) return fs::Fd();
-  return open_dir_nofollow(parent_fd, name);
 }
 
 bool ReceivingSide::move_into_place(const FileEntry& e, int tmp_dir, const std::string& tmp,

@@ -39,7 +39,8 @@ class ReceivingSide {
  private:
   // Receiver -> generator reports (upstream's internal pipe).
   struct Event {
-    enum Kind { kDone, kRedo, kStop, kSuccess, kNoSend, kNewList, kFlistEof } kind;
+    // kSuccess: a file is in place; kFailed: its transfer ended without it.
+    enum Kind { kDone, kRedo, kStop, kSuccess, kFailed, kNoSend, kNewList, kFlistEof } kind;
     int32_t ndx = 0;
   };
   // One received file list: the first, or (incremental recursion) one
@@ -95,7 +96,9 @@ class ReceivingSide {
   Status receiver_main();
   // `basis_type`: the FNAMECMP type the generator chose (fname or backup).
   // `delayed` is set when --delay-updates holds the file back.
-  Status receive_one(const flist::FileEntry& e, int32_t ndx, uint8_t basis_type, bool* delayed);
+  // `placed` is set when the file is in place.
+  Status receive_one(const flist::FileEntry& e, int32_t ndx, uint8_t basis_type, bool* delayed,
+                     bool* placed);
   Status discard_file_data();
   Status read_del_stats();
   Status discard_tokens(const checksum::SumHead& h);
@@ -131,8 +134,22 @@ class ReceivingSide {
   // failure; `what` names the step for the message.
   bool remove_file(int parent_fd, const std::string& base, const std::string& rel, bool backup,
                    const char** what);
-  // The --delay-updates directory beneath `parent_fd` (made when `create`).
-  fs::Fd delay_dir(int parent_fd, bool create);
+  // ---- the partial dir (--partial-dir, --delay-updates; partial_files.cc) ----
+  // The partial dir for files in `parent_fd` (the files' own directory):
+  // beneath it for a relative partial dir, the absolute one otherwise;
+  // with `create` its last component is made (anything else in its place
+  // removed) as upstream's handle_partial_dir does. Invalid if none.
+  fs::Fd partial_dir_at(int parent_fd, bool create);
+  // Removes the (relative) partial dir in `parent_fd` once it is empty.
+  void remove_partial_dir(int parent_fd);
+  // The partial file of `rel` if it is a regular file (upstream's
+  // partialptr test in recv_generator); `dir` gets its directory.
+  bool find_partial_file(const std::string& rel, fs::Fd* dir, struct stat* st);
+  // The partial file's name as messages show it.
+  std::string partial_name(const std::string& rel) const;
+  // --remove-source-files: tells the sender `ndx` is in place
+  // (MSG_SUCCESS; in a local copy with the destination's device and inode).
+  Status send_success(int32_t ndx);
   // Moves (or, across file systems, copies) a finished temporary file to
   // dir/name with its attributes; false after printing an error.
   bool move_into_place(const flist::FileEntry& e, int tmp_dir, const std::string& tmp, int out_fd,

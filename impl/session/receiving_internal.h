@@ -2,6 +2,7 @@
 // generator.cc, receiver.cc); not part of any interface.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -12,11 +13,20 @@
 
 #include "base/bytes.h"
 #include "flist/file_entry.h"
+#include "fs/dest_root.h"
 
 namespace crsync::session::receiving_internal {
 
 inline std::string errno_text(int e) {
   return std::string(std::strerror(e)) + " (" + std::to_string(e) + ")";
+}
+
+// An existing directory `name` in `dirfd`, never through a symlink.
+inline fs::Fd open_dir_nofollow(int dirfd, const std::string& name) {
+  fs::Fd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid() && errno == EACCES)
+    fd = fs::Fd(::openat(dirfd, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  return fd;
 }
 
 // A read-only mapping of a basis file (empty for size 0).

@@ -17,6 +17,8 @@
 #include "flist/flist_sort.h"
 #include "flist/id_list.h"
 #include "session/item_output.h"
+#include "session/partial_dir.h"
+#include "session/source_removal.h"
 #include "wire/ndx_codec.h"
 #include "wire/primitives.h"
 #include "wire/protocol_format.h"
@@ -72,6 +74,17 @@ class MappedFile {
 };
 
 }  // namespace
+
+// A source file's name as upstream's full_fname shows it: its whole path,
+// quoted.
+std::string Sender::shown_path(const flist::SendEntry& se) {
+  std::string p = se.local_path;
+  if (p.empty() || p[0] != '/') {
+    char cwd[wire::kMaxPathLen];
+    if (::getcwd(cwd, sizeof cwd)) p = std::string(cwd) + "/" + p;
+  }
+  return "\"" + clean_path(p) + "\"";
+}
 
 Status Sender::read_ndx(int32_t* ndx) {
   return c_.in->decode([&](ByteReader& r) { return in_ndx_->get(r, ndx); });
@@ -426,21 +439,30 @@ Status Sender::serve_requests() {
 
 Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags, uint8_t type,
                         const std::string& xname, bool has_type, bool has_xname, bool redo) {
-  (void)redo;
   const int proto = c_.protocol();
   // %b/%c count this file's stream bytes from here (upstream
   // remember_initial_stats): the sums read, the data written.
   const uint64_t written_before = c_.out->data_written();
   const uint64_t read_before = c_.in->data_read();
   const int sum_len = checksum::digest_len(c_.neg.xfer_sum);
+  // --append (not in the redo pass): the head gives the length the
+  // receiver keeps, and no block sums follow (upstream receive_sums).
+  const int append = redo ? 0 : c_.opts.append_mode(proto);
   delta::Signature sig;
   CRSYNC_RETURN_IF_ERROR(c_.in->decode(
       [&](ByteReader& r) { return delta::get_sum_head(r, proto, sum_len, &sig.head); }));
-  sig.sum1.resize(static_cast<size_t>(sig.head.count));
-  sig.sum2.resize(static_cast<size_t>(sig.head.count) * static_cast<size_t>(sig.head.s2length));
-  for (size_t b = 0; b < static_cast<size_t>(sig.head.count); ++b)
-    CRSYNC_RETURN_IF_ERROR(
-        c_.in->decode([&](ByteReader& r) { return delta::get_block_sums(r, &sig, b); }));
+  int64_t append_len = -1;
+  if (append > 0) {
+    const checksum::SumHead& h = sig.head;
+    append_len = int64_t{h.count} * h.blength - (h.remainder ? h.blength - h.remainder : 0);
+    CRSYNC_PEER_CHECK(append_len >= 0, ExitCode::kProtocol, "invalid sum head for --append");
+  } else {
+    sig.sum1.resize(static_cast<size_t>(sig.head.count));
+    sig.sum2.resize(static_cast<size_t>(sig.head.count) * static_cast<size_t>(sig.head.s2length));
+    for (size_t b = 0; b < static_cast<size_t>(sig.head.count); ++b)
+      CRSYNC_RETURN_IF_ERROR(
+          c_.in->decode([&](ByteReader& r) { return delta::get_block_sums(r, &sig, b); }));
+  }
 
   const int fd = ::open(se.local_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
@@ -463,6 +485,17 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
   }
   struct stat st {};
   ::fstat(fd, &st);
+  if (append > 0 && st.st_size < se.entry.size) {
+    // It shrank since it was listed: --append has nothing to add.
+    ::close(fd);
+    c_.output->warning("skipped diminished file: " + shown_path(se) + "\n");
+    if (proto >= 30) {
+      ByteWriter m;
+      wire::put_int32(m, ndx);
+      CRSYNC_RETURN_IF_ERROR(c_.out->send_msg(wire::MsgCode::kNoSend, ByteSpan(m.bytes())));
+    }
+    return Status::Ok();
+  }
   MappedFile mf;
   Status ms = mf.open(fd, static_cast<size_t>(st.st_size));
   ::close(fd);
@@ -489,6 +522,10 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
   mo.updating_basis_file = delta::sender_updates_basis_file(
       proto, c_.opts.inplace, (c_.neg.compat_flags & wire::kCfInplacePartialDir) != 0, type,
       c_.opts.making_backups() && !redo);
+  mo.append_offset = append_len;
+  mo.append_verify = append == 2;
+  CRSYNC_PEER_CHECK(append_len <= static_cast<int64_t>(mf.span().size()), ExitCode::kProtocol,
+                    "--append sum head beyond the file: " + se.entry.name);
   delta::MatchStats ms2;
   if (compressor_) {
     delta::CompressedTokenSink sink(*compressor_, [&](ByteSpan b) { return c_.out->write(b); });
@@ -574,6 +611,24 @@ Status Sender::run() {
   wire::NdxEncoder out_ndx(c_.protocol());
   in_ndx_ = &in_ndx;
   out_ndx_ = &out_ndx;
+  // The hook refers to this sender: it goes when the role ends.
+  struct HookGuard {
+    Context& c;
+    ~HookGuard() { c.on_success = nullptr; }
+  } hook_guard{c_};
+  if (c_.opts.remove_source_files) {
+    c_.on_success = [this](ByteSpan payload) -> Status {
+      int32_t ndx = 0;
+      DestIdentity dest;
+      CRSYNC_PEER_CHECK(parse_success_payload(payload, &ndx, &dest), ExitCode::kStreamIo,
+                        "invalid MSG_SUCCESS");
+      const Found f = ndx >= 0 ? find(ndx) : Found{};
+      CRSYNC_PEER_CHECK(f.entry != nullptr, ExitCode::kProtocol,
+                        "Invalid file index: " + std::to_string(ndx) + " [sender successful_send]");
+      remove_sent_file(c_, *f.entry, dest);
+      return Status::Ok();
+    };
+  }
   const bool empty = entries_.empty();
   CRSYNC_RETURN_IF_ERROR(send_file_list());
   if (empty && c_.am_server) {

@@ -67,6 +67,7 @@ class Sender {
                     bool has_type, bool has_xname);
   void log_item(uint32_t iflags, const flist::SendEntry& se, const std::string& xname = {},
                 int64_t written = 0, int64_t read = 0, const std::string& sum_hex = {});
+  static std::string shown_path(const flist::SendEntry& se);
 
   Context& c_;
   std::vector<flist::SendEntry> entries_;  // the first list, in send order
