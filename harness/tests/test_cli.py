@@ -53,15 +53,6 @@ def test_no_arguments_prints_usage_and_exits_1_like_rsync(crsync, peers):
     assert ours.stdout == "" and "Usage:" in ours.stderr
 
 
-def test_unimplemented_option_fails_with_code_4_and_touches_nothing(crsync, tmp_path):
-    (tmp_path / "a").write_text("x")
-    r = run([crsync, "-a", "-K", str(tmp_path / "a"), str(tmp_path / "b")])
-    assert r.returncode == 4
-    assert "--keep-dirlinks is not supported" in r.stderr
-    assert "code 4" in r.stderr
-    assert not (tmp_path / "b").exists()
-
-
 def test_single_file_copy_to_a_new_name(crsync, tmp_path):
     (tmp_path / "a").write_text("hello\n")
     r = run([crsync, "-t", str(tmp_path / "a"), str(tmp_path / "b")])

@@ -76,7 +76,13 @@ def test_secluded_args(how, role, proto, source, crsync, peers, tmp_path):
     assert ref[0] == 0, ref[2]
     assert ours[0] == ref[0], ours[2]
     assert not tree.differences(ours[3], ref[3])
-    assert ours[1] == ref[1]
+    if proto < 29:
+        # Below 29 upstream's own order of the "./" line among the file
+        # lines varies from run to run (generator and receiver print apart):
+        # the same lines are required, in any order.
+        assert sorted(ours[1].splitlines()) == sorted(ref[1].splitlines())
+    else:
+        assert ours[1] == ref[1]
     names = set(ref[3])
     assert "a b.txt" in names and "c*d.txt" in names
     assert ("e.dat" in names) == (how != "pull-glob")

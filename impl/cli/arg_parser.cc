@@ -96,11 +96,6 @@ Status output_words(ParsedArgs& p, bool debug, const std::string& v) {
     return Status::Ok();                  \
   }
 #define NEG(field) [](ParsedArgs& p) { p.opts.field = false; }
-#define UNSUPPORTED(name)                 \
-  [](ParsedArgs& p, const std::string&) { \
-    p.unsupported.push_back(name);        \
-    return Status::Ok();                  \
-  }
 
 const std::vector<OptDef>& table() {
   static const std::vector<OptDef> t = {
@@ -123,7 +118,7 @@ const std::vector<OptDef>& table() {
       {"copy-dirlinks", 'k', Arg::kNone, FLAG(copy_dirlinks), true, NEG(copy_dirlinks)},
       // -K needs symlinks in the destination followed, which the receiving
       // side never does yet (it resolves every name beneath the destination).
-      {"keep-dirlinks", 'K', Arg::kNone, UNSUPPORTED("--keep-dirlinks"), true, NEG(keep_dirlinks)},
+      {"keep-dirlinks", 'K', Arg::kNone, FLAG(keep_dirlinks), true, NEG(keep_dirlinks)},
       {"hard-links", 'H', Arg::kNone, FLAG(preserve_hard_links), true, NEG(preserve_hard_links)},
       {"perms", 'p', Arg::kNone, FLAG(preserve_perms), true, NEG(preserve_perms)},
       {"executability", 'E', Arg::kNone, FLAG(preserve_executability), true, NEG(preserve_executability)},

@@ -55,11 +55,6 @@ TEST(ArgParserTest, UnknownOptionIsASyntaxError) {
   EXPECT_EQ(parse_args({"-B"}, &p).exit_status(), 1);
 }
 
-TEST(ArgParserTest, UnimplementedOptionsAreCollected) {
-  ParsedArgs p = parse({"-a", "-K", "a", "b"});
-  EXPECT_EQ(p.unsupported, (std::vector<std::string>{"--keep-dirlinks"}));
-}
-
 // --append implies --inplace; a server counts --append (the client sends
 // it twice for --append-verify); below 30 --append verifies too.
 TEST(ArgParserTest, AppendModes) {

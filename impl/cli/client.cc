@@ -129,10 +129,23 @@ int run_remote_shell(const session::Options& o, const HostSpec& remote, bool pus
   }
   transport::FdChannel ch(from_child[0], to_child[1], true);
   if (o.timeout) ch.set_timeout_seconds(o.timeout);
-  SessionResult res = run_client(ch, o, push, sources, dest, false);
-  ch.close_write();
   int wstatus = 0;
-  ::waitpid(pid, &wstatus, 0);
+  bool reaped = false;
+  // After a failed session: the remote shell's status if it has ended (it
+  // is given a moment, as it may still be writing its complaint).
+  auto peer_status = [&]() -> int {
+    ch.close_write();
+    for (int i = 0; i < 50 && !reaped; ++i) {
+      if (::waitpid(pid, &wstatus, WNOHANG) == pid)
+        reaped = true;
+      else
+        ::usleep(10000);
+    }
+    return reaped && WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 0;
+  };
+  SessionResult res = run_client(ch, o, push, sources, dest, false, nullptr, peer_status);
+  ch.close_write();
+  if (!reaped) ::waitpid(pid, &wstatus, 0);
   if (res.exit_code) return res.exit_code;
   if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0) {
     int st = WEXITSTATUS(wstatus);

@@ -367,7 +367,8 @@ std::string error_line(int code, const std::string& who) {
 
 SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options& o, bool push,
                          const std::vector<std::string>& sources, const std::string& dest,
-                         bool local, const DaemonSession* daemon) {
+                         bool local, const DaemonSession* daemon,
+                         const std::function<int()>& peer_status) {
   transport::BwLimitedChannel limited(raw_ch, o.bwlimit);
   transport::ByteChannel& ch = o.bwlimit > 0 ? limited : raw_ch;
   SessionResult res;
@@ -439,6 +440,7 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
     }
   }
   int32_t io_error = 0;
+  bool got_list = false;
   if (s.ok()) {
     if (push) {
       flist::WalkResult wr;
@@ -456,7 +458,10 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
       }
     } else {
       flist_start(c, false);
-      c.on_first_list = [&c](size_t n) { flist_finish(c, false, n); };
+      c.on_first_list = [&c, &got_list](size_t n) {
+        got_list = true;
+        flist_finish(c, false, n);
+      };
       ListForwarder fwd;
       if (!local && list_file_is_here(o)) s = fwd.start(c, ch);
       if (s.ok()) {
@@ -471,11 +476,19 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
   if (!s.ok()) {
     res.status = s;
     res.exit_code = peer_exit ? peer_exit : s.exit_status();
-    if (!s.message().empty()) output.error("rsync: " + std::string(s.message()) + "\n");
+    std::string msg(s.message());
+    if (msg.rfind("connection unexpectedly closed", 0) == 0) {
+      // Upstream's whine_about_eof: the bytes read and the role reading.
+      const char* who = push ? "sender" : got_list ? "receiver" : "Receiver";
+      msg = "connection unexpectedly closed (" + std::to_string(in.total_read()) +
+            " bytes received so far) [" + who + "]";
+    }
+    if (peer_status) res.exit_code = std::max(res.exit_code, peer_status());
+    if (!msg.empty()) output.error("rsync: " + msg + "\n");
     // A daemon that ended the session with MSG_ERROR_EXIT already sent its
     // error line; upstream's client adds none of its own then.
     if (!(daemon && peer_exit))
-      output.error(error_line(res.exit_code, push ? "sender" : "receiver"));
+      output.error(error_line(res.exit_code, push ? "sender" : got_list ? "receiver" : "Receiver"));
     return res;
   }
   print_summary(c);

@@ -5,6 +5,7 @@
 // sender, receiving side) is the same whatever the channel.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,9 +37,13 @@ struct SessionResult {
 
 // Client side over an established channel to a server. `push`: we send
 // `sources`; else we receive into `dest`.
+// `peer_status`, when given, reaps the remote shell after a failed
+// session: a higher exit status of it (127: remote command not found) is
+// the client's, as upstream's _exit_cleanup makes it.
 SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, bool push,
                          const std::vector<std::string>& sources, const std::string& dest,
-                         bool local, const DaemonSession* daemon = nullptr);
+                         bool local, const DaemonSession* daemon = nullptr,
+                         const std::function<int()>& peer_status = {});
 
 // Server side (--server), `args` being the paths after ".".
 SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,

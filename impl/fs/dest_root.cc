@@ -111,16 +111,47 @@ Result<DestRoot> DestRoot::open(const std::string& path, bool create) {
   return d;
 }
 
+void DestRoot::add_dirlink(std::string rel, Fd dir) {
+  std::lock_guard lock(dirlinks_->mu);
+  dirlinks_->by_rel[std::move(rel)] = std::move(dir);
+}
+
+bool DestRoot::is_dirlink(std::string_view rel) const {
+  std::lock_guard lock(dirlinks_->mu);
+  return dirlinks_->by_rel.find(rel) != dirlinks_->by_rel.end();
+}
+
+// (A map node never moves or goes away, so the fd stays valid unlocked.)
+int DestRoot::anchor(std::string_view rel, std::string_view* rest) const {
+  *rest = rel;
+  std::lock_guard lock(dirlinks_->mu);
+  if (dirlinks_->by_rel.empty()) return root_.get();
+  // Try rel itself, then each shorter prefix ending before a slash.
+  std::string_view prefix = rel;
+  while (!prefix.empty()) {
+    auto it = dirlinks_->by_rel.find(prefix);
+    if (it != dirlinks_->by_rel.end()) {
+      *rest = prefix.size() == rel.size() ? std::string_view() : rel.substr(prefix.size() + 1);
+      return it->second.get();
+    }
+    const size_t slash = prefix.rfind('/');
+    if (slash == std::string_view::npos) break;
+    prefix = prefix.substr(0, slash);
+  }
+  return root_.get();
+}
+
 Status DestRoot::open_parent(std::string_view rel, Fd* parent, std::string* base) const {
   const size_t slash = rel.rfind('/');
   const std::string_view dir =
       slash == std::string_view::npos ? std::string_view() : rel.substr(0, slash);
   *base = std::string(slash == std::string_view::npos ? rel : rel.substr(slash + 1));
   if (*base == "..") return Status::Error(ExitCode::kProtocol, "path with .. refused");
-  CRSYNC_ASSIGN_OR_RETURN(*parent, open_beneath(root_.get(), dir, O_PATH | O_DIRECTORY));
+  std::string_view rest;
+  const int at = anchor(dir, &rest);
+  CRSYNC_ASSIGN_OR_RETURN(*parent, open_beneath(at, rest, O_PATH | O_DIRECTORY));
   return Status::Ok();
 }
-
 Status DestRoot::lstat(std::string_view rel, struct stat* st, bool* exists) const {
   Fd parent;
   std::string base;
@@ -133,7 +164,10 @@ Status DestRoot::lstat(std::string_view rel, struct stat* st, bool* exists) cons
     return s;
   }
   const char* name = base.empty() || base == "." ? "." : base.c_str();
-  if (::fstatat(parent.get(), name, st, AT_SYMLINK_NOFOLLOW) != 0) {
+  // A kept dirlink stats as the directory it points at (upstream link_stat
+  // with follow_dirlinks).
+  const int flags = is_dirlink(rel) ? 0 : AT_SYMLINK_NOFOLLOW;
+  if (::fstatat(parent.get(), name, st, flags) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) {
       *exists = false;
       return Status::Ok();
@@ -145,7 +179,13 @@ Status DestRoot::lstat(std::string_view rel, struct stat* st, bool* exists) cons
 }
 
 Result<Fd> DestRoot::open_read(std::string_view rel) const {
-  return open_beneath(root_.get(), rel, O_RDONLY);
+  return open_rel(rel, O_RDONLY);
+}
+
+Result<Fd> DestRoot::open_rel(std::string_view rel, int flags) const {
+  std::string_view rest;
+  const int at = anchor(rel, &rest);
+  return open_beneath(at, rest, flags);
 }
 
 }  // namespace crsync::fs

@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -57,9 +60,32 @@ class DestRoot {
   // Opens an existing file beneath the root for reading (no symlink follow).
   Result<Fd> open_read(std::string_view rel) const;
 
+  // Opens rel (beneath the root, through kept dirlinks) with `flags`.
+  Result<Fd> open_rel(std::string_view rel, int flags) const;
+
+  // -K (--keep-dirlinks): `rel`, a symlink in the destination that points
+  // at a directory, is taken as that directory: `dir` is the directory it
+  // resolved to. From now on, paths beneath rel resolve beneath `dir`, and
+  // lstat(rel) gives the directory's stat; rel itself stays the symlink
+  // for open_parent, so, as upstream, its time and owner go to the link
+  // and its permissions (chmod follows) to the directory. These are the
+  // only symlinks a DestRoot ever follows.
+  void add_dirlink(std::string rel, Fd dir);
+  bool is_dirlink(std::string_view rel) const;
+
  private:
+  // The directory fd and the remainder of rel to resolve beneath it: the
+  // longest kept dirlink that is a prefix of rel, else the root.
+  int anchor(std::string_view rel, std::string_view* rest) const;
+
   std::string path_;
   Fd root_;
+  // Shared by the generator (which adds) and the receiver (which resolves).
+  struct Dirlinks {
+    mutable std::mutex mu;
+    std::map<std::string, Fd, std::less<>> by_rel;
+  };
+  std::unique_ptr<Dirlinks> dirlinks_ = std::make_unique<Dirlinks>();
 };
 
 // Resolves `rel` beneath `dirfd` without following any symlink on the way

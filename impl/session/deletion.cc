@@ -164,14 +164,14 @@ bool ReceivingSide::protected_from_delete(const std::string& rel, bool is_dir) {
   if (!filter::has_dir_merge(c_.rules))
     return filter::is_excluded(c_.rules, rel, is_dir, filter::Side::kReceiver);
   if (!dir_filters_) {
-    const int root = dest_.fd();
-    auto reader = [root](const std::string& dir,
-                         const std::string& name) -> std::optional<std::string> {
+    const fs::DestRoot* droot = &dest_;
+    auto reader = [droot](const std::string& dir,
+                          const std::string& name) -> std::optional<std::string> {
       int fd = -1;
       if (!dir.empty() && dir[0] == '/') {
         fd = ::open(((dir == "/" ? "" : dir) + "/" + name).c_str(), O_RDONLY | O_CLOEXEC);
       } else {
-        auto f = fs::open_beneath(root, dir.empty() ? name : dir + "/" + name, O_RDONLY);
+        auto f = droot->open_read(dir.empty() ? name : dir + "/" + name);
         if (f.ok()) fd = f->release();
       }
       if (fd < 0) return std::nullopt;
@@ -197,7 +197,15 @@ bool ReceivingSide::protected_from_delete(const std::string& rel, bool is_dir) {
 }
 
 Status ReceivingSide::delete_extraneous(const std::string& dir_rel) {
-  auto dir = fs::open_beneath(dest_.fd(), dir_rel == "." ? "" : dir_rel, O_RDONLY | O_DIRECTORY);
+  if (c_.opts.keep_dirlinks && dir_rel != "." && !dest_.is_dirlink(dir_rel)) {
+    // -K: a deletion pass before the directory's own turn (--delete-before)
+    // deletes through the symlink too, as upstream's link_stat does.
+    struct stat st {};
+    bool exists = false;
+    if (dest_.lstat(dir_rel, &st, &exists).ok() && exists && S_ISLNK(st.st_mode))
+      (void)keep_dirlink(dir_rel, &st);
+  }
+  auto dir = dest_.open_rel(dir_rel == "." ? "" : dir_rel, O_RDONLY | O_DIRECTORY);
   if (!dir.ok()) return Status::Ok();  // nothing there (yet)
   std::vector<FileEntry> present;
   if (!list_for_delete(dir->get(), &present, c_.protocol()).ok()) return Status::Ok();

@@ -53,11 +53,26 @@ Status ReceivingSide::send_item(int32_t ndx, uint32_t iflags) {
   return c_.out->write(w);
 }
 
+bool ReceivingSide::keep_dirlink(const std::string& rel, struct stat* st) {
+  if (symlinks_made_.count({st->st_dev, st->st_ino})) return false;
+  fs::Fd parent;
+  std::string base;
+  if (!dest_.open_parent(rel, &parent, &base).ok()) return false;
+  // The one place a destination symlink is followed: the user asked for it.
+  fs::Fd dir(::openat(parent.get(), base.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  struct stat target {};
+  if (!dir.valid() || ::fstat(dir.get(), &target) != 0 || !S_ISDIR(target.st_mode)) return false;
+  dest_.add_dirlink(rel, std::move(dir));
+  *st = target;
+  return true;
+}
+
 Status ReceivingSide::generate_dir(const FileEntry& e, int32_t ndx, bool partial) {
   const std::string rel = local_name(e);
   struct stat st {};
   bool exists = false;
   CRSYNC_RETURN_IF_ERROR(dest_.lstat(rel, &st, &exists));
+  if (exists && S_ISLNK(st.st_mode) && c_.opts.keep_dirlinks) (void)keep_dirlink(rel, &st);
   fs::Fd parent;
   std::string base;
   if (partial) {
@@ -163,6 +178,8 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
       ::unlinkat(parent.get(), tmp.c_str(), 0);
       return Status::Ok();
     }
+    if (struct stat made{}; ::fstatat(parent.get(), base.c_str(), &made, AT_SYMLINK_NOFOLLOW) == 0)
+      symlinks_made_.insert({made.st_dev, made.st_ino});
     set_attrs(parent.get(), base, e, -1, true, true);
   }
   if (gen_logs() && gen_logs_item(c_, iflags, e, true)) log_item(iflags, e);

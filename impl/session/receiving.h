@@ -75,6 +75,10 @@ class ReceivingSide {
   // when its own list starts.
   Status generate_entry(const flist::FileEntry& e, int32_t ndx, bool redo, bool partial_dir);
   Status generate_dir(const flist::FileEntry& e, int32_t ndx, bool partial);
+  // -K: takes the destination's symlink at rel as the directory it points
+  // at (and *st becomes that directory's); false when it does not point at
+  // a directory or is a symlink this transfer made.
+  bool keep_dirlink(const std::string& rel, struct stat* st);
   bool skipped_implied_dir(const flist::FileEntry& e) const;
   Status make_parents(const std::string& rel);
   Status generate_symlink(const flist::FileEntry& e, int32_t ndx);
@@ -212,6 +216,9 @@ class ReceivingSide {
   std::vector<HlinkGroup> hlink_groups_;            // generator only
   std::map<int32_t, size_t> hlink_group_of_;        // generator only
   std::set<const flist::FileEntry*> dirs_created_;  // generator only: made in the parent's list
+  // generator only: (dev, ino) of the symlinks this transfer made, which -K
+  // never follows (a peer cannot send a symlink and then write through it).
+  std::set<std::pair<dev_t, ino_t>> symlinks_made_;
   std::vector<std::pair<uint32_t, std::string>> user_names_, group_names_;
   std::set<int32_t> redo_done_;  // receiver only
   std::set<std::string> names_;  // every name in the list (for deletions)
