@@ -343,6 +343,21 @@ Status daemon_verdicts(Context& c, session::Output& output, const DaemonSession&
   return Status::Ok();
 }
 
+// A client ending with an error tells the server with MSG_ERROR_EXIT
+// (protocol 31 and later), as upstream's exit cleanup does, except for
+// errors of the connection itself. True when it was sent.
+bool send_error_exit(Context& c, session::MuxOut& out, int code, bool daemon) {
+  // Only sessions with a daemon for now (upstream does it over a remote
+  // shell as well).
+  if (!daemon || !code || c.protocol() < 31 || !out.multiplexed()) return false;
+  if (code == 10 || code == 12 || code == 19 || code == 20 || code == 30) return false;
+  ByteWriter w;
+  wire::put_int32(w, code);
+  (void)out.send_msg(wire::MsgCode::kErrorExit, ByteSpan(w.bytes()));
+  (void)out.flush();
+  return true;
+}
+
 }  // namespace
 
 std::string error_line(int code, const std::string& who) {
@@ -425,6 +440,7 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
     }
   }
   int32_t io_error = 0;
+  bool got_list = false, list_used = false;
   if (s.ok()) {
     if (push) {
       flist::WalkResult wr;
@@ -442,7 +458,11 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
       }
     } else {
       flist_start(c, false);
-      c.on_first_list = [&c](size_t n) { flist_finish(c, false, n); };
+      c.on_first_list = [&c, &got_list, &list_used](size_t n) {
+        got_list = true;
+        list_used = n > 0;
+        flist_finish(c, false, n);
+      };
       ListForwarder fwd;
       if (!local && list_file_is_here(o)) s = fwd.start(c, ch);
       if (s.ok()) {
@@ -454,6 +474,7 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
       if (s.ok()) s = fs;
     }
   }
+  res.who = push ? "sender" : (got_list && list_used ? "generator" : "Receiver");
   if (!s.ok()) {
     res.status = s;
     res.exit_code = peer_exit ? peer_exit : s.exit_status();
@@ -462,11 +483,23 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
     // error line; upstream's client adds none of its own then.
     if (!(daemon && peer_exit))
       output.error(error_line(res.exit_code, push ? "sender" : "receiver"));
+    if (daemon && peer_exit && c.protocol() >= 31 && out.multiplexed()) {
+      // Upstream answers a peer's MSG_ERROR_EXIT: the receiving side echoes
+      // the code, a sender replies with an empty one.
+      ByteWriter w;
+      if (!push) wire::put_int32(w, peer_exit);
+      (void)out.send_msg(wire::MsgCode::kErrorExit, ByteSpan(w.bytes()));
+      (void)out.flush();
+      res.await_death = true;
+    } else {
+      res.await_death = send_error_exit(c, out, res.exit_code, daemon != nullptr);
+    }
     return res;
   }
   print_summary(c);
   res.exit_code = exit_code_for(c, io_error | peer_io_error);
   if (res.exit_code) output.error(error_line(res.exit_code, push ? "sender" : "generator"));
+  res.await_death = send_error_exit(c, out, res.exit_code, daemon != nullptr);
   return res;
 }
 
