@@ -45,6 +45,7 @@ flist::WalkOptions walk_options(const session::Options& o, int protocol,
 flist::WalkOptions walk_options(const Context& c) {
   flist::WalkOptions w = walk_options(c.opts, c.protocol(), &c.rules);
   w.incremental = c.neg.inc_recurse;
+  if (!c.module.empty()) w.name_suffix = " (in " + c.module + ")";
   // --chmod is the client's alone (never sent to a server).
   if (!c.am_server && !c.opts.chmod.empty()) w.chmod = &c.opts.chmod;
   if (filter::has_dir_merge(c.rules))
@@ -448,6 +449,7 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
       for (const auto& e : wr.errors) output.error("rsync: [sender] " + e + "\n");
       for (const auto& i : wr.infos) output.info(i + "\n");
       io_error = wr.io_error;
+      if (wr.xfer_error) output.note_xfer_error();
       if (s.ok()) {
         flist_start(c, true);
         flist_finish(c, true, wr.entries.size());
@@ -514,6 +516,7 @@ SessionResult run_server(transport::ByteChannel& raw_ch, const session::Options&
   const bool sender = o.am_sender;
   output.who = sender ? "sender" : "receiver";
   Context c{o};
+  if (daemon) c.module = daemon->module;
   c.am_server = true;
   c.am_sender = sender;
   c.local = local;
@@ -583,8 +586,9 @@ SessionResult run_server(transport::ByteChannel& raw_ch, const session::Options&
     if (sender) {
       flist::WalkResult wr;
       s = walk(c, args, &wr);
-      for (const auto& e : wr.errors) output.error("rsync: [sender] " + e + "\n");
+      for (const auto& e : wr.errors) output.xfer_error("rsync: [sender] " + e + "\n");
       io_error = wr.io_error;
+      if (wr.xfer_error) output.note_xfer_error();
       if (s.ok()) {
         session::Sender snd(c, std::move(wr.entries), wr.io_error, walk_options(c));
         s = snd.run();

@@ -27,6 +27,7 @@ struct DaemonSession {
   bool read_only = false;   // a receiving server refuses (exit 1)
   bool write_only = false;  // a sending server refuses (exit 1)
   int io_timeout = 0;       // announced with MSG_IO_TIMEOUT from 31
+  std::string module;       // the module's name, for file errors
 };
 
 struct SessionResult {
