@@ -74,8 +74,16 @@ int run_replay(const Args& in) {
     if (r.sent.empty() && r.received.empty()) return kExitUnusable;
   }
   // The live session: what we sent on the recorded side, what came back.
+  // Only the live side is under test: when the peer went away before all of
+  // the recorded side could be sent (upstream's own processes race the same
+  // way), the unsent rest stands as recorded.
+  Bytes ours = r.sent;
+  const Bytes& recorded_ours = as_client ? rec.dissection.c2s.raw : rec.dissection.s2c.raw;
+  if (ours.size() < recorded_ours.size())
+    ours.insert(ours.end(), recorded_ours.begin() + static_cast<std::ptrdiff_t>(ours.size()),
+                recorded_ours.end());
   Dissection live =
-      as_client ? dissect_session(r.sent, r.received) : dissect_session(r.received, r.sent);
+      as_client ? dissect_session(ours, r.received) : dissect_session(r.received, ours);
   const DiffReport rep = diff_sessions(rec.dissection, live, dopt);
   const Dir checked = as_client ? Dir::kS2C : Dir::kC2S;
   // Only the live side's stream is under test; the replayed side is ours.
