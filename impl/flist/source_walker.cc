@@ -86,8 +86,8 @@ bool Walker::send_name(const std::string& base_dir, const std::string& name, boo
         out_->io_error |= static_cast<int32_t>(wire::kIoerrVanished);
         out_->errors.push_back("file has vanished: \"" + local + "\"" + o_.name_suffix);
       } else {
-        out_->errors.push_back("link_stat \"" + local + "\"" + o_.name_suffix + " failed: " +
-                               errno_text(err));
+        out_->errors.push_back("link_stat \"" + local + "\"" + o_.name_suffix +
+                               " failed: " + errno_text(err));
         out_->xfer_error = true;
       }
     } else {
@@ -134,7 +134,8 @@ void Walker::send_directory(const std::string& base_dir, const std::string& dir_
     const int e = errno;
     out_->io_error |=
         static_cast<int32_t>(e == ENOENT ? wire::kIoerrVanished : wire::kIoerrGeneral);
-    out_->errors.push_back("opendir \"" + local + "\"" + o_.name_suffix + " failed: " + errno_text(e));
+    out_->errors.push_back("opendir \"" + local + "\"" + o_.name_suffix +
+                           " failed: " + errno_text(e));
     return;
   }
   const size_t first = out_->entries.size();
@@ -146,7 +147,8 @@ void Walker::send_directory(const std::string& base_dir, const std::string& dir_
     if (!de) {
       if (errno) {
         out_->io_error |= static_cast<int32_t>(wire::kIoerrGeneral);
-        out_->errors.push_back("readdir(\"" + local + "\"" + o_.name_suffix + "): " + std::strerror(errno));
+        out_->errors.push_back("readdir(\"" + local + "\"" + o_.name_suffix +
+                               "): " + std::strerror(errno));
       }
       break;
     }

@@ -82,7 +82,7 @@ struct WalkResult {
   // A missing argument: the transfer fails (exit 23) but, as upstream, no
   // io_error bit is sent, so the receiver's deletions are not inhibited.
   bool xfer_error = false;
-  std::vector<std::string> infos;   // e.g. "skipping directory x"
+  std::vector<std::string> infos;  // e.g. "skipping directory x"
 };
 
 // A fatal problem (a ".." in a relative name) comes back as an error
