@@ -8,6 +8,9 @@
 #   deps      ci/install-deps.sh (idempotent)
 #   format    clang-format check of every C++ source
 #   build     the `ci` preset: warnings are errors
+#   golden    ci/gates/golden: crsync against upstream 3.4.1's recorded
+#             sessions, both roles (build/ci binaries; results in
+#             build/gates/golden: table, JSON, JUnit XML)
 #   unit      ctest: unit, property and golden known-answer tests; fuzz corpora replay
 #   asan      the `asan` preset (ASan + UBSan): the same ctest suites again
 #   fuzz      the libFuzzer targets (clang), CRSYNC_FUZZ_SECONDS each (default 10)
@@ -94,6 +97,23 @@ fuzz_run() {
   return $rc
 }
 
+golden_run() {
+  local log="$LOGS/golden.log"
+  ci/gates/golden --build build/ci --results build/gates/golden 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]} line
+  # "golden gate: N checks, P pass, X ledgered, F fail": ledgered checks
+  # count as passed (their divergence is the expected one).
+  if line=$(grep -E '^golden gate: [0-9]+ checks' "$log" | tail -1); then
+    local p x f
+    p=$(echo "$line" | sed -E 's/.* ([0-9]+) pass,.*/\1/')
+    x=$(echo "$line" | sed -E 's/.* ([0-9]+) ledgered,.*/\1/')
+    f=$(echo "$line" | sed -E 's/.* ([0-9]+) fail.*/\1/')
+    tests_passed=$((tests_passed + p + x))
+    tests_failed=$((tests_failed + f))
+  fi
+  return "$rc"
+}
+
 pytest_run() {
   local log="$LOGS/pytest.log"
   CRSYNC_BIN="$ROOT/build/ci/impl/crsync" /usr/bin/python3 -m pytest -q 2>&1 | tee "$log"
@@ -105,6 +125,7 @@ pytest_run() {
 stage deps bash ci/install-deps.sh || true
 stage format format_check
 stage build build_preset ci
+stage golden golden_run
 stage unit ctest_preset ci
 stage asan-build build_preset asan
 stage asan-unit ctest_preset asan

@@ -15,12 +15,12 @@ from pathlib import Path
 from .paths import GOLDEN
 
 
-def scenario(name: str) -> dict:
-    return json.loads((GOLDEN / "scenarios" / name / "scenario.json").read_text())
+def scenario(name: str, set_dir: Path = GOLDEN) -> dict:
+    return json.loads((Path(set_dir) / "scenarios" / name / "scenario.json").read_text())
 
 
-def scenario_names() -> list:
-    return [s["name"] for s in json.loads((GOLDEN / "scenarios" / "index.json").read_text())["scenarios"]]
+def scenario_names(set_dir: Path = GOLDEN) -> list:
+    return [s["name"] for s in json.loads((Path(set_dir) / "scenarios" / "index.json").read_text())["scenarios"]]
 
 
 def free_port() -> int:
@@ -40,14 +40,17 @@ def wait_port(port: int, timeout: float = 10.0) -> None:
 
 
 class Workdir:
-    """W with src, basis, specials, dst, secrets and the daemon config."""
+    """W with src, basis, specials, dst, secrets and the daemon config.
+    set_dir is the capture set the scenario comes from (its fixtures
+    generator builds the trees); by default captures/golden-3.4.1."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, set_dir: Path = GOLDEN):
         self.name = name
-        self.sc = scenario(name)
+        self.set_dir = Path(set_dir)
+        self.sc = scenario(name, self.set_dir)
         base = "/dev/shm" if os.path.isdir("/dev/shm") else None
         self.root = Path(tempfile.mkdtemp(prefix=f"crsync-pcap-{name}-", dir=base))
-        subprocess.run(["/usr/bin/python3", str(GOLDEN / "fixtures" / "make_fixtures.py"), str(self.root)],
+        subprocess.run(["/usr/bin/python3", str(self.set_dir / "fixtures" / "make_fixtures.py"), str(self.root)],
                        check=True, stdout=subprocess.DEVNULL)
         dst = self.root / "dst"
         if self.sc.get("destination_start") == "basis":
@@ -69,6 +72,8 @@ class Workdir:
 
     def client_env(self) -> dict:
         env = dict(os.environ)
+        # The goldens were recorded in UTC: listings print local times.
+        env["TZ"] = "UTC"
         env.update(self.sc.get("env", {}))
         return env
 

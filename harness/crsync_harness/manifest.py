@@ -49,8 +49,21 @@ def check() -> list:
         if path not in listed:
             problems.append(f"orphaned (not in the manifest): {path}")
     for s in m.get("sets", []):
-        if not (CAPTURES / s["path"]).is_dir():
+        folder = CAPTURES / s["path"]
+        if not folder.is_dir():
             problems.append(f"set folder missing: {s['path']}")
+            continue
+        # The set's entry, its index and its scenario folders agree.
+        index = folder / "scenarios" / "index.json"
+        names = [e["name"] for e in json.loads(index.read_text())["scenarios"]] if index.exists() else []
+        folders = sorted(p.name for p in (folder / "scenarios").iterdir() if p.is_dir()) \
+            if (folder / "scenarios").is_dir() else []
+        if len(names) != s.get("scenarios") or sorted(names) != folders:
+            problems.append(f"set {s['path']}: the manifest says {s.get('scenarios')} scenarios, the index lists "
+                            f"{len(names)}, there are {len(folders)} scenario folders")
+    for path in listed:
+        if not any(path.startswith(s["path"] + "/") for s in m.get("sets", [])):
+            problems.append(f"in no set of the manifest: {path}")
     return problems
 
 

@@ -49,3 +49,44 @@ def differences(a, b, limit=10):
         if len(diffs) >= limit:
             break
     return diffs
+
+
+def result_tree(root):
+    """The tree under root in the form a golden scenario.json records as
+    `result_tree`: one entry per path (root excluded), sorted by path, with
+    octal mode, mtime in seconds, link count (None for directories), size
+    and sha256 for regular files and target for symlinks."""
+    out = []
+    root = os.fspath(root)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            st = os.lstat(path)
+            e = {"path": os.path.relpath(path, root), "mode": format(st.st_mode, "o"), "mtime": int(st.st_mtime),
+                 "nlink": None if stat.S_ISDIR(st.st_mode) else st.st_nlink}
+            if stat.S_ISREG(st.st_mode):
+                e["size"] = st.st_size
+                with open(path, "rb") as f:
+                    e["sha256"] = hashlib.sha256(f.read()).hexdigest()
+            elif stat.S_ISLNK(st.st_mode):
+                e["target"] = os.readlink(path)
+            out.append(e)
+    return sorted(out, key=lambda e: e["path"])
+
+
+def result_tree_differences(want, got, limit=5):
+    """What differs between two result trees (lists of entries by path)."""
+    a = {e["path"]: e for e in want}
+    b = {e["path"]: e for e in got}
+    diffs = []
+    for k in sorted(set(a) | set(b)):
+        if k not in b:
+            diffs.append(f"missing: {k}")
+        elif k not in a:
+            diffs.append(f"unexpected: {k}")
+        elif a[k] != b[k]:
+            fields = sorted(f for f in set(a[k]) | set(b[k]) if a[k].get(f) != b[k].get(f))
+            diffs.append(f"{k}: " + ", ".join(f"{f} expected {a[k].get(f)}, got {b[k].get(f)}" for f in fields))
+        if len(diffs) >= limit:
+            break
+    return diffs

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <regex>
 #include <set>
 
 #include "pcap/element_format.h"
@@ -151,6 +152,19 @@ std::vector<const Element*> sequence(const DirectionDissection& d, Track t, Leve
   return v;
 }
 
+// A message's text without its " at FILE(LINE) [ROLE=VERSION]" trailer.
+std::string without_trailer(ByteSpan text) {
+  static const std::regex trailer(R"( at [^ ()]+\([0-9]+\) \[[^=\]]+=[^\]]+\](\n?)$)");
+  return std::regex_replace(std::string(text.begin(), text.end()), trailer, " at <src>$1");
+}
+
+// Messages equal but for their trailers (mask_error_trailer).
+bool equal_but_trailer(const DirectionDissection& a, const DirectionDissection& b, const Element& x,
+                       const Element& y) {
+  if (x.kind != "message" || y.kind != "message" || x.subject != y.subject) return false;
+  return without_trailer(a.l1_bytes(x)) == without_trailer(b.l1_bytes(y));
+}
+
 bool equal_at(const DirectionDissection& a, const DirectionDissection& b, const Element& x,
               const Element& y, Level l) {
   if (x.kind != y.kind || x.index != y.index) return false;
@@ -181,7 +195,12 @@ LevelResult diff_elements(const Dissection& A, const Dissection& B, Level l, con
           ++r.masked;
           continue;
         }
-        if (!equal_at(A.dir(dir), B.dir(dir), *sa[i], *sb[i], l)) break;
+        if (equal_at(A.dir(dir), B.dir(dir), *sa[i], *sb[i], l)) continue;
+        if (o.mask_error_trailer && equal_but_trailer(A.dir(dir), B.dir(dir), *sa[i], *sb[i])) {
+          ++r.trailer_masked;
+          continue;
+        }
+        break;
       }
       if (i == sa.size() && i == sb.size()) continue;
       Divergence d;

@@ -24,6 +24,10 @@ const char* level_name(Level l);
 
 struct DiffOptions {
   bool masks = true;
+  // Opt-in: an error message's trailer " at FILE(LINE) [ROLE=VERSION]"
+  // (upstream log_exit names its own source line and version) is compared
+  // as if equal; the rest of the text must still agree.
+  bool mask_error_trailer = false;
   // Orders divergences of different directions: the capture-A frame of a
   // raw offset (default: the offset itself).
   std::function<size_t(Dir, uint64_t)> when_a;
@@ -42,6 +46,8 @@ struct LevelResult {
   Divergence first;     // when !holds
   size_t compared = 0;  // bytes (L0) or elements (L1, L2) compared
   size_t masked = 0;    // of which masked
+  // Elements that agreed only because of mask_error_trailer.
+  size_t trailer_masked = 0;
 };
 
 struct DiffReport {

@@ -63,6 +63,8 @@ Status load_session(const std::string& path, const std::string& selector, Loaded
   out->server = c.server;
   out->c2s_stats = c.c2s.stats;
   out->s2c_stats = c.s2c.stats;
+  out->client_reset = c.c2s.reset;
+  out->server_reset = c.s2c.reset;
   out->c2s_frames = std::move(c.c2s.frames);
   out->s2c_frames = std::move(c.s2c.frames);
   std::sort(out->c2s_frames.begin(), out->c2s_frames.end());

@@ -19,6 +19,7 @@ struct LoadedSession {
   Endpoint client, server;
   StreamStats c2s_stats, s2c_stats;
   std::vector<std::pair<uint64_t, size_t>> c2s_frames, s2c_frames;
+  bool client_reset = false, server_reset = false;  // which side sent a RST
   Dissection dissection;
 
   // The frame that carried the byte at `offset` of a direction.

@@ -116,6 +116,17 @@ class Exchange {
   Clock::time_point start_;
 };
 
+// Closes as the recorded side did: with a RST when it sent one (an upstream
+// process exiting with unread input does; its peer may then report
+// "Connection reset by peer"), else with a FIN.
+void close_like(int fd, bool reset) {
+  if (reset) {
+    const linger l{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  }
+  ::close(fd);
+}
+
 int connect_to(const std::string& host, int port) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
@@ -186,7 +197,7 @@ Status replay_as_client(const LoadedSession& rec, const ReplayOptions& o, Replay
     if (!st.ok()) break;
   }
   x.drain();
-  ::close(fd);
+  close_like(fd, rec.client_reset);
   return st;
 }
 
@@ -225,7 +236,7 @@ Status replay_as_server(const LoadedSession& rec, const ReplayOptions& o, Replay
     if (!st.ok()) break;
   }
   x.drain();
-  ::close(fd);
+  close_like(fd, rec.server_reset);
   return st;
 }
 

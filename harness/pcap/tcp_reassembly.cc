@@ -61,6 +61,7 @@ void Reassembler::add(TcpSegment&& seg) {
   if (seg.flags & kTcpFin) c.saw_fin = true;
   if (seg.flags & kTcpRst) c.saw_rst = true;
   Dir& d = seg.src == c.a.from ? c.a : c.b;
+  if (seg.flags & kTcpRst) d.rst = true;
   place(d, seg);
 }
 
@@ -68,6 +69,7 @@ HalfStream Reassembler::build(Dir& d) {
   HalfStream h;
   h.from = d.from;
   h.to = d.to;
+  h.reset = d.rst;
   const uint64_t zero = bias(d.min_rel);
   std::stable_sort(d.segs.begin(), d.segs.end(), [](const Pending& x, const Pending& y) {
     return x.offset != y.offset ? x.offset < y.offset : x.arrival < y.arrival;

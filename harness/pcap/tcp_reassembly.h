@@ -26,6 +26,7 @@ struct HalfStream {
   Endpoint from, to;
   Bytes data;
   StreamStats stats;
+  bool reset = false;  // the sending side ended the connection with RST
   // For each payload segment placed: (stream offset, frame number), used to
   // map a byte offset back to a frame.
   std::vector<std::pair<uint64_t, size_t>> frames;
@@ -61,6 +62,7 @@ class Reassembler {
     int64_t min_rel = 0;
     std::vector<Pending> segs;
     size_t arrivals = 0;
+    bool rst = false;  // this side reset the connection
   };
   struct Conn {
     size_t first_frame = 0;

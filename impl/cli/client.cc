@@ -165,10 +165,11 @@ int run_daemon_command(const session::Options& o, const std::vector<std::string>
   if (!parse_daemon_target(pull ? args.front() : args.back(), &t))
     return usage_error("invalid daemon address: " + (pull ? args.front() : args.back()));
   if (args.size() == 1) {
-    // Only the module listing is supported as a single argument.
-    if (!t.path.empty() && t.path.find_first_not_of('/') != std::string::npos)
-      return usage_error("listing a single argument (--list-only) is not supported yet");
-    return run_daemon_client(o, t, false, {}, std::string(), {std::string()});
+    // A single argument lists: the daemon's modules without a module, else
+    // the path (a pull without a destination, as for a remote shell).
+    if (t.path.empty() || t.path.find_first_not_of('/') == std::string::npos)
+      return run_daemon_client(o, t, false, {}, std::string(), {std::string()});
+    return run_daemon_client(o, t, false, {}, std::string(), {t.path});
   }
   std::vector<std::string> remote_paths;
   if (pull) {

@@ -199,6 +199,34 @@ bool parse_daemon_target(const std::string& arg, DaemonTarget* out) {
   return !out->host.empty();
 }
 
+namespace {
+
+// After MSG_ERROR_EXIT: reads (and drops) whatever the server still sends
+// until it closes, for at most a minute; a failed read is reported as
+// upstream's noop_io_until_death does, the exit code staying the session's.
+void await_server_exit(int fd, const std::string& who) {
+  char buf[4096];
+  for (int waited = 0; waited < 60000;) {
+    pollfd p{fd, POLLIN, 0};
+    const int n = ::poll(&p, 1, 1000);
+    if (n == 0) {
+      waited += 1000;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    const ssize_t r = n > 0 ? ::read(fd, buf, sizeof buf) : -1;
+    if (r > 0) continue;
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      const int e = errno;
+      std::fprintf(stderr, "rsync: [%s] read error: %s (%d)\n", who.c_str(), std::strerror(e), e);
+    }
+    return;
+  }
+}
+
+}  // namespace
+
 int run_daemon_client(const session::Options& o, const DaemonTarget& t, bool push,
                       const std::vector<std::string>& sources, const std::string& dest,
                       const std::vector<std::string>& remote_paths) {
@@ -287,6 +315,7 @@ int run_daemon_client(const session::Options& o, const DaemonTarget& t, bool pus
   DaemonSession ds;
   ds.protocol = protocol;
   SessionResult res = run_client(ch, o, push, sources, dest, false, &ds);
+  if (res.await_death) await_server_exit(fd, res.who);
   ch.close_write();
   return res.exit_code;
 }

@@ -45,6 +45,7 @@ flist::WalkOptions walk_options(const session::Options& o, int protocol,
 flist::WalkOptions walk_options(const Context& c) {
   flist::WalkOptions w = walk_options(c.opts, c.protocol(), &c.rules);
   w.incremental = c.neg.inc_recurse;
+  if (!c.module.empty()) w.name_suffix = " (in " + c.module + ")";
   // --chmod is the client's alone (never sent to a server).
   if (!c.am_server && !c.opts.chmod.empty()) w.chmod = &c.opts.chmod;
   if (filter::has_dir_merge(c.rules))
@@ -357,6 +358,21 @@ Status daemon_verdicts(Context& c, session::Output& output, const DaemonSession&
   return Status::Ok();
 }
 
+// A client ending with an error tells the server with MSG_ERROR_EXIT
+// (protocol 31 and later), as upstream's exit cleanup does, except for
+// errors of the connection itself. True when it was sent.
+bool send_error_exit(Context& c, session::MuxOut& out, int code, bool daemon) {
+  // Only sessions with a daemon for now (upstream does it over a remote
+  // shell as well).
+  if (!daemon || !code || c.protocol() < 31 || !out.multiplexed()) return false;
+  if (code == 10 || code == 12 || code == 19 || code == 20 || code == 30) return false;
+  ByteWriter w;
+  wire::put_int32(w, code);
+  (void)out.send_msg(wire::MsgCode::kErrorExit, ByteSpan(w.bytes()));
+  (void)out.flush();
+  return true;
+}
+
 }  // namespace
 
 std::string error_line(int code, const std::string& who) {
@@ -440,7 +456,7 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
     }
   }
   int32_t io_error = 0;
-  bool got_list = false;
+  bool got_list = false, list_used = false;
   if (s.ok()) {
     if (push) {
       flist::WalkResult wr;
@@ -448,6 +464,7 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
       for (const auto& e : wr.errors) output.error("rsync: [sender] " + e + "\n");
       for (const auto& i : wr.infos) output.info(i + "\n");
       io_error = wr.io_error;
+      if (wr.xfer_error) output.note_xfer_error();
       if (s.ok()) {
         flist_start(c, true);
         flist_finish(c, true, wr.entries.size());
@@ -458,8 +475,9 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
       }
     } else {
       flist_start(c, false);
-      c.on_first_list = [&c, &got_list](size_t n) {
+      c.on_first_list = [&c, &got_list, &list_used](size_t n) {
         got_list = true;
+        list_used = n > 0;
         flist_finish(c, false, n);
       };
       ListForwarder fwd;
@@ -473,6 +491,7 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
       if (s.ok()) s = fs;
     }
   }
+  res.who = push ? "sender" : (got_list && list_used ? "generator" : "Receiver");
   if (!s.ok()) {
     res.status = s;
     res.exit_code = peer_exit ? peer_exit : s.exit_status();
@@ -489,11 +508,23 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
     // error line; upstream's client adds none of its own then.
     if (!(daemon && peer_exit))
       output.error(error_line(res.exit_code, push ? "sender" : got_list ? "receiver" : "Receiver"));
+    if (daemon && peer_exit && c.protocol() >= 31 && out.multiplexed()) {
+      // Upstream answers a peer's MSG_ERROR_EXIT: the receiving side echoes
+      // the code, a sender replies with an empty one.
+      ByteWriter w;
+      if (!push) wire::put_int32(w, peer_exit);
+      (void)out.send_msg(wire::MsgCode::kErrorExit, ByteSpan(w.bytes()));
+      (void)out.flush();
+      res.await_death = true;
+    } else {
+      res.await_death = send_error_exit(c, out, res.exit_code, daemon != nullptr);
+    }
     return res;
   }
   print_summary(c);
   res.exit_code = exit_code_for(c, io_error | peer_io_error);
   if (res.exit_code) output.error(error_line(res.exit_code, push ? "sender" : "generator"));
+  res.await_death = send_error_exit(c, out, res.exit_code, daemon != nullptr);
   return res;
 }
 
@@ -508,6 +539,7 @@ SessionResult run_server(transport::ByteChannel& raw_ch, const session::Options&
   const bool sender = o.am_sender;
   output.who = sender ? "sender" : "receiver";
   Context c{o};
+  if (daemon) c.module = daemon->module;
   c.am_server = true;
   c.am_sender = sender;
   c.local = local;
@@ -577,8 +609,9 @@ SessionResult run_server(transport::ByteChannel& raw_ch, const session::Options&
     if (sender) {
       flist::WalkResult wr;
       s = walk(c, args, &wr);
-      for (const auto& e : wr.errors) output.error("rsync: [sender] " + e + "\n");
+      for (const auto& e : wr.errors) output.xfer_error("rsync: [sender] " + e + "\n");
       io_error = wr.io_error;
+      if (wr.xfer_error) output.note_xfer_error();
       if (s.ok()) {
         session::Sender snd(c, std::move(wr.entries), wr.io_error, walk_options(c));
         s = snd.run();

@@ -28,11 +28,17 @@ struct DaemonSession {
   bool read_only = false;   // a receiving server refuses (exit 1)
   bool write_only = false;  // a sending server refuses (exit 1)
   int io_timeout = 0;       // announced with MSG_IO_TIMEOUT from 31
+  std::string module;       // the module's name, for file errors
 };
 
 struct SessionResult {
   Status status;      // a fatal error, if any
   int exit_code = 0;  // what the process should exit with
+  // The client ended with MSG_ERROR_EXIT (sent or answered): over a daemon
+  // socket it then reads until the server goes away (upstream
+  // noop_io_until_death), and names itself `who` if that read fails.
+  bool await_death = false;
+  std::string who;
 };
 
 // Client side over an established channel to a server. `push`: we send

@@ -368,6 +368,7 @@ int ModuleServer::session() {
   cli::DaemonSession ds;
   ds.protocol = req_.protocol;
   ds.errors_as_messages = !p_.over_rsh;
+  ds.module = m_.name();
   std::vector<std::string> argv = opts;
   argv.emplace_back("--");  // the paths are never options
   argv.emplace_back(".");

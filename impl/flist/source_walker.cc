@@ -84,10 +84,11 @@ bool Walker::send_name(const std::string& base_dir, const std::string& name, boo
     if (err == ENOENT) {
       if (missing_is_vanished) {
         out_->io_error |= static_cast<int32_t>(wire::kIoerrVanished);
-        out_->errors.push_back("file has vanished: \"" + local + "\"");
+        out_->errors.push_back("file has vanished: \"" + local + "\"" + o_.name_suffix);
       } else {
-        out_->errors.push_back("link_stat \"" + local + "\" failed: " + errno_text(err));
-        out_->io_error |= static_cast<int32_t>(wire::kIoerrGeneral);
+        out_->errors.push_back("link_stat \"" + local + "\"" + o_.name_suffix +
+                               " failed: " + errno_text(err));
+        out_->xfer_error = true;
       }
     } else {
       out_->io_error |= static_cast<int32_t>(wire::kIoerrGeneral);
@@ -133,7 +134,8 @@ void Walker::send_directory(const std::string& base_dir, const std::string& dir_
     const int e = errno;
     out_->io_error |=
         static_cast<int32_t>(e == ENOENT ? wire::kIoerrVanished : wire::kIoerrGeneral);
-    out_->errors.push_back("opendir \"" + local + "\" failed: " + errno_text(e));
+    out_->errors.push_back("opendir \"" + local + "\"" + o_.name_suffix +
+                           " failed: " + errno_text(e));
     return;
   }
   const size_t first = out_->entries.size();
@@ -145,7 +147,8 @@ void Walker::send_directory(const std::string& base_dir, const std::string& dir_
     if (!de) {
       if (errno) {
         out_->io_error |= static_cast<int32_t>(wire::kIoerrGeneral);
-        out_->errors.push_back("readdir(\"" + local + "\"): " + std::strerror(errno));
+        out_->errors.push_back("readdir(\"" + local + "\"" + o_.name_suffix +
+                               "): " + std::strerror(errno));
       }
       break;
     }
@@ -184,7 +187,7 @@ bool Walker::usable_dir(const std::string& dir) {
     e = errno;
   if (e == 0) return true;
   out_->io_error |= static_cast<int32_t>(wire::kIoerrGeneral);
-  out_->errors.push_back("change_dir \"" + d + "\" failed: " + errno_text(e));
+  out_->errors.push_back("change_dir \"" + d + "\"" + o_.name_suffix + " failed: " + errno_text(e));
   return false;
 }
 

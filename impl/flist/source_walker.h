@@ -62,6 +62,8 @@ struct WalkOptions {
   bool preserve_hard_links = false;
   bool one_file_system = false;  // -x
   bool munge_symlinks = false;   // a daemon module's "munge symlinks": strip the prefix
+  // After a quoted name in an error, e.g. " (in MODULE)" on a daemon.
+  std::string name_suffix;
   // Incremental recursion: an argument directory is sent alone (its
   // contents come in its own sub-list) and a "dir/" argument is scanned one
   // level only; scan_directory() produces each sub-list.
@@ -77,7 +79,10 @@ struct WalkResult {
   std::vector<SendEntry> entries;   // send order
   int32_t io_error = 0;             // IOERR_* bits
   std::vector<std::string> errors;  // messages for the user ("rsync: [sender] ...")
-  std::vector<std::string> infos;   // e.g. "skipping directory x"
+  // A missing argument: the transfer fails (exit 23) but, as upstream, no
+  // io_error bit is sent, so the receiver's deletions are not inhibited.
+  bool xfer_error = false;
+  std::vector<std::string> infos;  // e.g. "skipping directory x"
 };
 
 // A fatal problem (a ".." in a relative name) comes back as an error

@@ -41,6 +41,9 @@ struct Context {
   std::shared_ptr<Progress> progress;
   // Called with the size of the first file list once it has arrived.
   std::function<void(size_t)> on_first_list;
+  // A daemon's module: file errors name it, '"x" (in MODULE)' (upstream
+  // full_fname).
+  std::string module;
 
   int protocol() const { return neg.protocol; }
   int max_phase() const { return neg.protocol >= 29 ? 2 : 1; }

@@ -577,6 +577,9 @@ Status ReceivingSide::generate_list(size_t li) {
     CRSYNC_RETURN_IF_ERROR(generate_entry(e, ndx, false, inc));
     if (!inc && dm == DeleteMode::kDuring && is_content_dir(e))
       CRSYNC_RETURN_IF_ERROR(delete_extraneous(local_name(e)));
+    // Upstream checks for finished lists after each entry (not after the
+    // list's own directory), which places their NDX_DONEs in the stream.
+    if (inc) CRSYNC_RETURN_IF_ERROR(finish_lists(false));
   }
   return Status::Ok();
 }
@@ -610,8 +613,8 @@ Status ReceivingSide::generator_main() {
         break;
       }
       lists_generated_ = li;  // moved past the previous lists
-      CRSYNC_RETURN_IF_ERROR(finish_lists(false));
       CRSYNC_RETURN_IF_ERROR(generate_list(li));
+      CRSYNC_RETURN_IF_ERROR(finish_lists(false));  // and at the end of each list
       CRSYNC_RETURN_IF_ERROR(c_.out->flush());
     }
     // The remaining lists get their NDX_DONE as their transfers end; the

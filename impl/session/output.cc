@@ -154,6 +154,14 @@ void ServerOutput::error(const std::string& text) {
   std::fputs(text.c_str(), stderr);
 }
 
+void ServerOutput::xfer_error(const std::string& text) {
+  if (errors_as_msgs_ && out_.multiplexed()) {
+    (void)out_.send_msg(wire::MsgCode::kErrorXfer, as_bytes(text));
+    return;
+  }
+  std::fputs(text.c_str(), stderr);
+}
+
 void ServerOutput::warning(const std::string& text) {
   if (errors_as_msgs_ && out_.multiplexed()) {
     (void)out_.send_msg(protocol_ < 30 ? wire::MsgCode::kInfo : wire::MsgCode::kWarning,

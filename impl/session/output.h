@@ -18,6 +18,9 @@ class Output {
   virtual void info(const std::string& text) = 0;     // FINFO/FCLIENT, text ends in '\n'
   virtual void error(const std::string& text) = 0;    // FERROR/FERROR_XFER
   virtual void warning(const std::string& text) = 0;  // FWARNING
+  // An error of the file-list walk (upstream FERROR_XFER): a server sends
+  // it as MSG_ERROR_XFER; elsewhere it is an error like any other.
+  virtual void xfer_error(const std::string& text) { error(text); }
   // A --progress line: it starts with '\r'; an `unfinished` one has no
   // newline, so whatever is printed next starts a new line first.
   // `same_line`: an unfinished line before it is not ended first (an
@@ -75,6 +78,7 @@ class ServerOutput : public Output {
   void info(const std::string& text) override;
   void error(const std::string& text) override;
   void warning(const std::string& text) override;
+  void xfer_error(const std::string& text) override;
 
  private:
   MuxOut& out_;

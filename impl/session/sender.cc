@@ -238,9 +238,10 @@ Status Sender::send_extra_file_lists() {
     CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
     flist::WalkResult wr;
     flist::scan_directory(lists_[node.list].entries[node.pos], wo, &wr);
-    for (const auto& e : wr.errors) c_.output->error("rsync: [sender] " + e + "\n");
+    for (const auto& e : wr.errors) c_.output->xfer_error("rsync: [sender] " + e + "\n");
     const int32_t before = io_error_;
     io_error_ |= wr.io_error;
+    if (wr.xfer_error) c_.output->note_xfer_error();
     CRSYNC_RETURN_IF_ERROR(send_list(std::move(wr.entries), before));
     lists_.back().parent_dir = send_dir_;
     add_dirs_to_tree(send_dir_, lists_.size() - 1);

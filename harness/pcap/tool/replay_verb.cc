@@ -44,11 +44,14 @@ int run_replay(const Args& in) {
   if (take_value(args, "--idle", &idle)) o.idle_seconds = std::atof(idle.c_str());
   if (take_value(args, "--timeout", &total)) o.total_seconds = std::atof(total.c_str());
   const bool json = take_flag(args, "--json");
+  DiffOptions dopt;
+  dopt.mask_error_trailer = take_flag(args, "--mask-error-trailer");
   if (as_client == as_server || port.empty() || !args.empty()) {
     std::fprintf(
         stderr,
         "usage: crsync-pcap replay --as-client CAPTURE --port P [--host H] [--password PW]\n"
-        "       crsync-pcap replay --as-server CAPTURE --port P\n");
+        "       crsync-pcap replay --as-server CAPTURE --port P\n"
+        "       [--json] [--idle S] [--timeout S] [--mask-error-trailer]\n");
     return kExitUnusable;
   }
   o.port = std::atoi(port.c_str());
@@ -71,9 +74,17 @@ int run_replay(const Args& in) {
     if (r.sent.empty() && r.received.empty()) return kExitUnusable;
   }
   // The live session: what we sent on the recorded side, what came back.
+  // Only the live side is under test: when the peer went away before all of
+  // the recorded side could be sent (upstream's own processes race the same
+  // way), the unsent rest stands as recorded.
+  Bytes ours = r.sent;
+  const Bytes& recorded_ours = as_client ? rec.dissection.c2s.raw : rec.dissection.s2c.raw;
+  if (ours.size() < recorded_ours.size())
+    ours.insert(ours.end(), recorded_ours.begin() + static_cast<std::ptrdiff_t>(ours.size()),
+                recorded_ours.end());
   Dissection live =
-      as_client ? dissect_session(r.sent, r.received) : dissect_session(r.received, r.sent);
-  const DiffReport rep = diff_sessions(rec.dissection, live, {});
+      as_client ? dissect_session(ours, r.received) : dissect_session(r.received, ours);
+  const DiffReport rep = diff_sessions(rec.dissection, live, dopt);
   const Dir checked = as_client ? Dir::kS2C : Dir::kC2S;
   // Only the live side's stream is under test; the replayed side is ours.
   const LevelResult& l1 = rep.levels[1];
@@ -90,7 +101,8 @@ int run_replay(const Args& in) {
     for (int i = 0; i < 3; ++i) {
       const LevelResult& lr = rep.levels[static_cast<size_t>(i)];
       j["L" + std::to_string(i)] = {{"holds", lr.holds},
-                                    {"first_divergence", lr.holds ? "" : lr.first.summary}};
+                                    {"first_divergence", lr.holds ? "" : lr.first.summary},
+                                    {"trailer_masked", lr.trailer_masked}};
     }
     j["agree"] = ok;
     std::printf("%s\n", j.dump(1).c_str());
