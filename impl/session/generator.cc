@@ -123,7 +123,8 @@ Status ReceivingSide::generate_dir(const FileEntry& e, int32_t ndx, bool partial
     }
   }
   if (!parent.valid()) CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
-  set_attrs(parent.get(), base.empty() ? "." : base, e, -1, !exists, false);
+  // (A directory made in its parent's list is as new as one made now.)
+  set_attrs(parent.get(), base.empty() ? "." : base, e, -1, !exists || created_here, false);
   if (!exists || (st.st_mode & 0700) != 0700) {
     // Keep the directory writable while its contents arrive; the final
     // permissions are set in touch_up_dirs.
