@@ -62,11 +62,10 @@ class CountingSink : public TokenSink {
   size_t blocks = 0;
 };
 
-constexpr int kTypes[] = {static_cast<int>(ChecksumType::kMd4),
-                          static_cast<int>(ChecksumType::kMd5),
-                          static_cast<int>(ChecksumType::kXxh64),
-                          static_cast<int>(ChecksumType::kXxh3_64),
-                          static_cast<int>(ChecksumType::kXxh3_128)};
+constexpr int kTypes[] = {
+    static_cast<int>(ChecksumType::kMd4), static_cast<int>(ChecksumType::kMd5),
+    static_cast<int>(ChecksumType::kXxh64), static_cast<int>(ChecksumType::kXxh3_64),
+    static_cast<int>(ChecksumType::kXxh3_128)};
 
 // The generator's work per basis file: every block's rolling and strong sum.
 void BM_Signature(benchmark::State& state) {
@@ -80,8 +79,12 @@ void BM_Signature(benchmark::State& state) {
                           static_cast<int64_t>(basis.size()));
   state.SetLabel(std::string(checksum::checksum_name(type)));
 }
-BENCHMARK(BM_Signature)->Arg(kTypes[0])->Arg(kTypes[1])->Arg(kTypes[2])->Arg(kTypes[3])->Arg(
-    kTypes[4]);
+BENCHMARK(BM_Signature)
+    ->Arg(kTypes[0])
+    ->Arg(kTypes[1])
+    ->Arg(kTypes[2])
+    ->Arg(kTypes[3])
+    ->Arg(kTypes[4]);
 
 // The sender's work for a basis with scattered small edits: mostly matches,
 // a strong sum per matched block and a roll per byte after each edit.
@@ -232,7 +235,8 @@ Bytes encode_plan(const Plan& p, int codec) {
 }
 
 std::string codec_label(int codec) {
-  return codec == kPlain ? "plain" : std::string(wire::compress_name(static_cast<CompressType>(codec)));
+  return codec == kPlain ? "plain"
+                         : std::string(wire::compress_name(static_cast<CompressType>(codec)));
 }
 
 void BM_TokenEncode(benchmark::State& state) {
@@ -278,11 +282,11 @@ void BM_TokenDecode(benchmark::State& state) {
   state.SetLabel(codec_label(codec));
 }
 
-#define CODEC_ARGS                                                                      \
-  Arg(kPlain)                                                                           \
-      ->Arg(static_cast<int>(CompressType::kZlib))                                      \
-      ->Arg(static_cast<int>(CompressType::kZlibx))                                     \
-      ->Arg(static_cast<int>(CompressType::kZstd))                                      \
+#define CODEC_ARGS                                  \
+  Arg(kPlain)                                       \
+      ->Arg(static_cast<int>(CompressType::kZlib))  \
+      ->Arg(static_cast<int>(CompressType::kZlibx)) \
+      ->Arg(static_cast<int>(CompressType::kZstd))  \
       ->Arg(static_cast<int>(CompressType::kLz4))
 BENCHMARK(BM_TokenEncode)->CODEC_ARGS;
 BENCHMARK(BM_TokenDecode)->CODEC_ARGS;

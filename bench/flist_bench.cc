@@ -51,7 +51,9 @@ std::vector<FileEntry> tree_entries(size_t n) {
   return v;
 }
 
-std::string fixed_user(uint32_t) { return "user"; }
+std::string fixed_user(uint32_t) {
+  return "user";
+}
 
 Bytes encode(const std::vector<FileEntry>& entries) {
   FlistEncoder enc(bench_options());

@@ -59,8 +59,7 @@ def main(argv=None):
     mres = None
     if a.micro_dir:
         print(f"== micro suites in {a.micro_dir}")
-        mres = micro.run_suites(a.micro_dir, 0.01 if a.smoke and a.micro_min_time == 0.5
-                                else a.micro_min_time)
+        mres = micro.run_suites(a.micro_dir, a.micro_min_time)
     results = runner.add_ratios(runner.run_suite(tools, all_s, reps, scale))
     md = report.markdown(results)
     print()
