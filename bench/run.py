@@ -8,6 +8,7 @@ JSON, markdown and PNG under bench/results/. See bench/README.md.
   /usr/bin/python3 bench/run.py --smoke              # CI: smallest scale, once, no timing checks
 """
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -32,7 +33,16 @@ def main(argv=None):
     ap.add_argument("--micro-min-time", type=float, default=0.5)
     ap.add_argument("--smoke", action="store_true",
                     help="smallest scale, one repetition; fails only when a run fails")
+    ap.add_argument("--report-only", metavar="JSON",
+                    help="rewrite the markdown and chart of a results JSON and exit")
     a = ap.parse_args(argv)
+    if a.report_only:
+        src = Path(a.report_only)
+        res = runner.add_ratios(json.loads(src.read_text()))
+        micro_json = src.with_name("micro.json")
+        mres = json.loads(micro_json.read_text()) if micro_json.exists() else None
+        print(report.write_all(res, a.out or src.parent, micro=mres, stem=src.stem))
+        return 0
 
     scale = a.scale if a.scale is not None else (0.01 if a.smoke else 1.0)
     reps = a.reps if a.reps is not None else (1 if a.smoke else 5)
@@ -60,17 +70,28 @@ def main(argv=None):
     if a.micro_dir:
         print(f"== micro suites in {a.micro_dir}")
         mres = micro.run_suites(a.micro_dir, a.micro_min_time)
-    results = runner.add_ratios(runner.run_suite(tools, all_s, reps, scale))
+    out = a.out if a.out else (None if a.smoke else str(Path(__file__).resolve().parent /
+                                                        "results"))
+
+    def save_partial(res):
+        if out:
+            Path(out).mkdir(parents=True, exist_ok=True)
+            (Path(out) / "e2e.partial.json").write_text(json.dumps(res, indent=1) + "\n")
+
+    results = runner.add_ratios(runner.run_suite(tools, all_s, reps, scale,
+                                                 on_scenario=save_partial))
     md = report.markdown(results)
     print()
     print(md)
-    out = a.out if a.out else (None if a.smoke else str(Path(__file__).resolve().parent /
-                                                        "results"))
     if out:
         report.write_all(results, out, micro=mres)
+        (Path(out) / "e2e.partial.json").unlink(missing_ok=True)
         print(f"results written to {out}")
     failed = [f"{n}/{t}" for n, r in results["scenarios"].items()
               for t, tr in r["tools"].items() if not tr["ok"]]
+    if results.get("errors"):
+        print(f"scenario errors: {results['errors']}", file=sys.stderr)
+        return 1
     if failed:
         print(f"FAILED runs: {failed}", file=sys.stderr)
         return 1

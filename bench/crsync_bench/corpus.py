@@ -20,6 +20,12 @@ def scaled(n, scale, minimum=1):
     return max(minimum, int(round(n * scale)))
 
 
+def _randbytes(rng, n):
+    """rng.randbytes in pieces (one call is limited to 2**31 bits)."""
+    piece = 1 << 24
+    return b"".join(rng.randbytes(min(piece, n - o)) for o in range(0, n, piece))
+
+
 def _content(rng, size):
     """Mostly text-like, partly random bytes (compressible like real files)."""
     if size == 0:
@@ -29,7 +35,7 @@ def _content(rng, size):
     text = bytearray()
     while len(text) < half:
         text += words[rng.randrange(len(words))]
-    return bytes(text[:half]) + rng.randbytes(size - half)
+    return bytes(text[:half]) + _randbytes(rng, size - half)
 
 
 def _stamp_path(root):
@@ -122,7 +128,7 @@ def make_delta_pair(root, size, edits, edit_len, seed=3):
         rng = random.Random(seed)
         root.mkdir(parents=True)
         new_dir.mkdir()
-        data = bytearray(rng.randbytes(size))
+        data = bytearray(_randbytes(rng, size))
         basis.write_bytes(data)
         offsets = sorted(rng.randrange(0, max(1, size - edit_len)) for _ in range(edits))
         for off in offsets:

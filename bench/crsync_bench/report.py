@@ -41,10 +41,16 @@ def markdown(results, subject="crsync", upstream="rsync-3.5.0"):
             tg = [c for c in res.get("targets", []) if c["metric"] == metric or
                   (metric == "wall" and c["metric"] == "failed_clients") or
                   (metric == "maxrss_kb" and c["metric"] == "rss_bytes_per_name")]
-            row.append("; ".join(
-                (f"<= {c['limit']} vs {c['against']}: {_ratio(c['ratio'])} "
-                 if c["against"] else f"failed clients {c['ratio']} ")
-                + ("met" if c["met"] else "**missed**") for c in tg))
+            def target_text(c):
+                if c["metric"] == "rss_bytes_per_name":
+                    head = (f"RSS per name <= {c['against']}'s: {c['subject']:.0f} vs "
+                            f"{c['upstream']:.0f} bytes ")
+                elif c["against"]:
+                    head = f"<= {c['limit']} vs {c['against']}: {_ratio(c['ratio'])} "
+                else:
+                    head = f"failed clients {c['ratio']} "
+                return head + ("met" if c["met"] else "**missed**")
+            row.append("; ".join(target_text(c) for c in tg))
             lines.append("| " + " | ".join(row) + " |")
     lines.append("")
     lines.append("Scenarios:")
@@ -97,18 +103,20 @@ def chart(results, path, subject="crsync"):
         for n in names:
             res = results["scenarios"][n]
             metric = "maxrss_kb" if res["metric"] == "maxrss_kb" else "wall"
-            vals.append(((res.get("ratios", {}).get(t) or {}).get(metric)) or 0)
+            vals.append(((res.get("ratios", {}).get(t) or {}).get(metric)) or float("nan"))
         ax.barh([k + i * h for k in range(len(names))], vals, height=h, label=f"{subject}/{t}")
     for k, n in enumerate(names):
         for c in results["scenarios"][n].get("targets", []):
             if c["against"] and c["metric"] == "wall":
                 ax.plot([c["limit"]] * 2, [k - 0.1, k + 0.8], color="black", lw=2)
     ax.axvline(1.0, color="grey", ls="--", lw=1)
+    ax.set_xscale("log")
     ax.set_yticks([k + 0.4 - h / 2 for k in range(len(names))])
     ax.set_yticklabels([n + (" (RSS)" if results["scenarios"][n]["metric"] == "maxrss_kb"
                              else "") for n in names])
     ax.invert_yaxis()
-    ax.set_xlabel("ratio of medians (wall time; RSS for file-list memory); black ticks: targets")
+    ax.set_xlabel("ratio of medians, log scale (wall time; RSS for file-list memory); "
+                  "black ticks: targets")
     ax.set_title(f"crsync vs upstream and references, scale {results['meta']['scale']}")
     ax.legend(loc="lower right", fontsize="small")
     fig.tight_layout()
