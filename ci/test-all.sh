@@ -15,6 +15,9 @@
 #   asan      the `asan` preset (ASan + UBSan): the same ctest suites again
 #   fuzz      the libFuzzer targets (clang), CRSYNC_FUZZ_SECONDS each (default 10)
 #   pytest    the Python harness (harness/tests), upstream peers included
+#   bench     smoke run of the benchmarks (bench/README.md): every micro suite
+#             briefly, the end-to-end suite at its smallest scale once; fails
+#             only when a run fails (no timing assertions)
 # It ends with one line "tests: N passed, N failed" adding up the ctest and
 # pytest counts (a stage that fails without a count counts as one failure).
 set -uo pipefail
@@ -122,6 +125,15 @@ pytest_run() {
   return "$rc"
 }
 
+# Micro suites (a benchmark reporting an error fails) and the end-to-end
+# suite at scale 0.01, once per tool.
+bench_smoke() {
+  /usr/bin/python3 bench/run.py --smoke --crsync "$ROOT/build/ci/impl/crsync" \
+    --micro-dir build/ci/bench --micro-min-time 0.001 --work "$LOGS/bench" \
+    >"$LOGS/bench.log" 2>&1 || { tail -n 60 "$LOGS/bench.log"; return 1; }
+  grep -E '^  [a-z_]+_bench: |^\| [a-z_0-9]+ \| wall' "$LOGS/bench.log"
+}
+
 stage deps bash ci/install-deps.sh || true
 stage format format_check
 stage build build_preset ci
@@ -131,6 +143,7 @@ stage asan-build build_preset asan
 stage asan-unit ctest_preset asan
 stage fuzz fuzz_run
 stage pytest pytest_run
+stage bench bench_smoke
 
 echo
 echo "stages: $passed of $((passed + failed)) ok${failed_names:+; failed: ${failed_names[*]}}"
