@@ -468,8 +468,8 @@ Status ReceivingSide::handle_event(const Event& ev) {
     case Event::kNoSend:
       if (RecvList* l = list_for(ev.ndx); l && l->in_progress > 0) --l->in_progress;
       if (ev.kind == Event::kSuccess) CRSYNC_RETURN_IF_ERROR(send_success(ev.ndx));
-      if (ev.kind != Event::kNoSend && c_.opts.preserve_hard_links)
-        return hlink_leader_done(ev.ndx);
+      if (c_.opts.preserve_hard_links)
+        return ev.kind == Event::kNoSend ? hlink_leader_lost(ev.ndx) : hlink_leader_done(ev.ndx);
       return Status::Ok();
     case Event::kRedo: {
       RecvList* l = list_for(ev.ndx);
@@ -560,7 +560,7 @@ Status ReceivingSide::generate_list(size_t li) {
   const DeleteMode dm = c_.opts.effective_delete(c_.protocol());
   if (dm != DeleteMode::kNone)
     for (const auto& e : l->entries) names_.insert(local_name(e));
-  if (c_.opts.preserve_hard_links) build_hlink_groups(*l);
+  if (c_.opts.preserve_hard_links) group_received_lists(li + 1);
   const bool inc = c_.neg.inc_recurse;
   if (inc && l->parent_dir >= 0) {
     const int32_t ndx = l->ndx_start - 1;
@@ -614,6 +614,13 @@ Status ReceivingSide::generator_main() {
         break;
       }
       lists_generated_ = li;  // moved past the previous lists
+      if (c_.opts.preserve_hard_links) {
+        // Upstream's generator looks ahead before each list, so that the
+        // hard-link groups know members of later lists (which member is
+        // the last, and so transferred, depends on it).
+        CRSYNC_RETURN_IF_ERROR(wait_for(
+            [&] { return flist_eof_ || files_ahead() >= wire::kMinFilecntLookahead / 2; }));
+      }
       CRSYNC_RETURN_IF_ERROR(generate_list(li));
       CRSYNC_RETURN_IF_ERROR(finish_lists(false));  // and at the end of each list
       CRSYNC_RETURN_IF_ERROR(c_.out->flush());

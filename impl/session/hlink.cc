@@ -35,8 +35,14 @@ using receiving_internal::tmp_name_for;
 // ---------------------------------------------------------------------------
 // Hard links (-H): upstream hlink.c, on the receiving side
 
+// Under incremental recursion a group can span lists: the key map lives
+// as long as the session, and a lone member is kept (a later list may link
+// to it), as upstream's prior_hlinks table does.
 void ReceivingSide::build_hlink_groups(const RecvList& l) {
-  std::map<std::pair<int64_t, int64_t>, size_t> by_key;
+  const bool inc = c_.neg.inc_recurse;
+  std::map<std::pair<int64_t, int64_t>, size_t> local;
+  auto& by_key = inc ? hlink_keys_ : local;
+  std::vector<size_t> touched;
   for (size_t i = 0; i < l.entries.size(); ++i) {
     const FileEntry& e = l.entries[i];
     if (!e.hlinked || !flist::is_reg(e.mode)) continue;
@@ -47,12 +53,36 @@ void ReceivingSide::build_hlink_groups(const RecvList& l) {
     auto [it, fresh] = by_key.try_emplace(key, hlink_groups_.size());
     if (fresh) hlink_groups_.emplace_back();
     hlink_groups_[it->second].members.push_back(l.ndx_start + static_cast<int32_t>(i));
+    touched.push_back(it->second);
   }
-  for (const auto& [key, gi] : by_key) {
-    (void)key;
-    if (hlink_groups_[gi].members.size() < 2) continue;  // a lone member links to nothing
+  for (size_t gi : touched) {
+    // Without incremental recursion a lone member links to nothing.
+    if (!inc && hlink_groups_[gi].members.size() < 2) continue;
     for (int32_t ndx : hlink_groups_[gi].members) hlink_group_of_[ndx] = gi;
   }
+}
+
+// Groups every list received so far (at least `upto` of them), in order,
+// as upstream's match_hard_links runs on each list as it arrives.
+void ReceivingSide::group_received_lists(size_t upto) {
+  const size_t n = std::max(upto, list_count());
+  while (hlink_lists_grouped_ < n) {
+    RecvList* l = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      l = &lists_[hlink_lists_grouped_];
+    }
+    build_hlink_groups(*l);
+    ++hlink_lists_grouped_;
+  }
+}
+
+// Files in the lists received and not yet finished (upstream file_total).
+size_t ReceivingSide::files_ahead() {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t n = 0;
+  for (size_t i = lists_finished_; i < lists_.size(); ++i) n += lists_[i].entries.size();
+  return n;
 }
 
 ReceivingSide::HlinkGroup* ReceivingSide::hlink_group(int32_t ndx) {
@@ -74,14 +104,22 @@ Status ReceivingSide::hlink_follower(const FileEntry& e, int32_t ndx, bool exist
   if (!first && g->leader >= 0) {
     *handled = true;
     if (g->leader_done) return link_to_leader(ndx, g->leader);
-    g->waiting.push_back(ndx);
+    wait_for_leader(*g, ndx);
     return Status::Ok();
   }
   if (!exists && !last) {
     *handled = true;
-    g->waiting.push_back(ndx);
+    wait_for_leader(*g, ndx);
   }
   return Status::Ok();
+}
+
+// A waiting member keeps its list from finishing (upstream counts it in
+// the list's in_progress), so its NDX_DONE cannot precede its link.
+void ReceivingSide::wait_for_leader(HlinkGroup& g, int32_t ndx) {
+  g.waiting.push_back(ndx);
+  if (c_.neg.inc_recurse)
+    if (RecvList* l = list_for(ndx)) ++l->in_progress;
 }
 
 Status ReceivingSide::hlink_leader_done(int32_t ndx) {
@@ -90,8 +128,28 @@ Status ReceivingSide::hlink_leader_done(int32_t ndx) {
   g->leader_done = true;
   std::vector<int32_t> waiting;
   waiting.swap(g->waiting);
-  for (int32_t w : waiting) CRSYNC_RETURN_IF_ERROR(link_to_leader(w, ndx));
+  // The latest to wait is linked first: upstream chains each waiting
+  // member right behind the leader and walks the chain from there.
+  for (auto it = waiting.rbegin(); it != waiting.rend(); ++it) {
+    CRSYNC_RETURN_IF_ERROR(link_to_leader(*it, ndx));
+    if (c_.neg.inc_recurse)
+      if (RecvList* l = list_for(*it); l && l->in_progress > 0) --l->in_progress;
+  }
   return c_.out->flush();
+}
+
+// The sender could not send the leader: its waiting members stay as they
+// are (no link to a file that is not there), and no longer hold their
+// lists open; a later member is transferred on its own.
+Status ReceivingSide::hlink_leader_lost(int32_t ndx) {
+  HlinkGroup* g = hlink_group(ndx);
+  if (!g || g->leader != ndx || g->leader_done) return Status::Ok();
+  g->leader = -1;
+  for (int32_t w : g->waiting)
+    if (c_.neg.inc_recurse)
+      if (RecvList* l = list_for(w); l && l->in_progress > 0) --l->in_progress;
+  g->waiting.clear();
+  return Status::Ok();
 }
 
 Status ReceivingSide::link_to_leader(int32_t ndx, int32_t leader) {
@@ -125,11 +183,8 @@ Status ReceivingSide::link_to_leader(int32_t ndx, int32_t leader) {
     const std::string tmp = tmp_name_for(base);
     if (::linkat(lparent.get(), lbase.c_str(), parent.get(), tmp.c_str(), 0) != 0 ||
         ::renameat(parent.get(), tmp.c_str(), parent.get(), base.c_str()) != 0) {
-      c_.output->error(
-          "rsync: [generator] link "
-          " + rel + "
-          " => " +
-          lrel + " failed: " + errno_text(errno) + "\n");
+      c_.output->error("rsync: [generator] link \"" + rel + "\" => " + lrel +
+                       " failed: " + errno_text(errno) + "\n");
       c_.output->note_xfer_error();
       ::unlinkat(parent.get(), tmp.c_str(), 0);
       return Status::Ok();

@@ -161,11 +161,10 @@ struct Options {
   bool inc_recursive = true;   // --no-inc-recursive clears
   // Whether this side may use incremental recursion, as upstream's
   // set_allow_inc_recurse decides it; `receiving` when this side receives.
-  // crsync also keeps -R and -H non-incremental (the sub-list
-  // relative-name cache and hard-link groups spanning lists are not
-  // implemented).
+  // crsync also keeps -R non-incremental (the sub-list relative-name
+  // cache is not implemented).
   bool allows_inc_recurse(bool receiving) const {
-    if (!inc_recursive || !recursive || relative || preserve_hard_links) return false;
+    if (!inc_recursive || !recursive || relative) return false;
     if (receiving &&
         (delete_mode == DeleteMode::kBefore || delete_mode == DeleteMode::kAfter || delay_updates))
       return false;

@@ -207,14 +207,20 @@ class ReceivingSide {
     std::vector<int32_t> waiting;  // members to link once the leader is done
   };
   void build_hlink_groups(const RecvList& l);
+  void group_received_lists(size_t upto);
+  size_t files_ahead();
+  size_t hlink_lists_grouped_ = 0;  // generator only
   HlinkGroup* hlink_group(int32_t ndx);
   // Returns true when the entry was handled as a follower (linked, or
   // queued behind its leader).
   Status hlink_follower(const flist::FileEntry& e, int32_t ndx, bool exists, bool* handled);
   Status hlink_leader_done(int32_t ndx);
+  void wait_for_leader(HlinkGroup& g, int32_t ndx);
+  Status hlink_leader_lost(int32_t ndx);
   Status link_to_leader(int32_t ndx, int32_t leader);
-  std::vector<HlinkGroup> hlink_groups_;            // generator only
-  std::map<int32_t, size_t> hlink_group_of_;        // generator only
+  std::vector<HlinkGroup> hlink_groups_;                      // generator only
+  std::map<int32_t, size_t> hlink_group_of_;                  // generator only
+  std::map<std::pair<int64_t, int64_t>, size_t> hlink_keys_;  // generator only (inc. recursion)
   std::set<const flist::FileEntry*> dirs_created_;  // generator only: made in the parent's list
   // generator only: (dev, ino) of the symlinks this transfer made, which -K
   // never follows (a peer cannot send a symlink and then write through it).

@@ -25,6 +25,10 @@ inline constexpr int kBlocksumBias = 10;                       // BLOCKSUM_BIAS
 inline constexpr int kMaxDigestLen = 64;                       // MAX_DIGEST_LEN (sha512)
 inline constexpr int kCsumChunk = 64;                          // CSUM_CHUNK
 inline constexpr int kMaxPathLen = 1024;                       // MAXPATHLEN
+// Under incremental recursion with -H, the generator waits until this
+// many files, halved, lie in received lists before generating (upstream
+// MIN_FILECNT_LOOKAHEAD), so hard-link groups see their later members.
+inline constexpr int kMinFilecntLookahead = 1000;
 inline constexpr int kBigPathBufLen = 4096 + 1024;  // BIGPATHBUFLEN (Linux PATH_MAX 4096)
 inline constexpr int kChunkSize = 32 * 1024;        // CHUNK_SIZE
 inline constexpr int kMaxMapSize = 256 * 1024;      // MAX_MAP_SIZE
