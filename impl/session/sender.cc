@@ -26,28 +26,48 @@
 namespace crsync::session {
 namespace {
 
-// Writes plain tokens straight into the session output, in 32 KiB batches.
+// Writes plain tokens straight into the session output, in batches of at
+// least 64 KiB: the pieces are appended to the output's buffer (literal
+// data is copied once, from the file), and the output may flush only where
+// a whole batch ends, so the frames are those a batch buffer would give.
 class PlainTokenWriter : public delta::TokenSink {
  public:
+  static constexpr size_t kBatch = 64 * 1024;
+
   explicit PlainTokenWriter(MuxOut& out) : out_(out) {}
   void token(ByteSpan literal, int32_t block) override {
     if (!status_.ok()) return;
-    delta::put_literal(w_, literal);
+    size_t off = 0;
+    while (off < literal.size()) {
+      const size_t n = std::min<size_t>(literal.size() - off, wire::kChunkSize);
+      ByteWriter w;
+      delta::put_literal_head(w, n);
+      put(w);
+      out_.append(literal.subspan(off, n));
+      batched_ += n;
+      off += n;
+    }
+    ByteWriter w;
     if (block >= 0)
-      delta::put_block(w_, block);
+      delta::put_block(w, block);
     else if (block == -1)
-      delta::put_end(w_);
-    if (w_.size() >= 64 * 1024) (void)flush();
+      delta::put_end(w);
+    put(w);
+    if (batched_ >= kBatch) (void)flush();
   }
   Status flush() {
-    if (status_.ok() && w_.size()) status_ = out_.write(w_);
-    w_.clear();
+    if (status_.ok() && batched_) status_ = out_.write(ByteSpan());
+    batched_ = 0;
     return status_;
   }
 
  private:
+  void put(const ByteWriter& w) {
+    out_.append(ByteSpan(w.bytes()));
+    batched_ += w.size();
+  }
   MuxOut& out_;
-  ByteWriter w_;
+  size_t batched_ = 0;
   Status status_;
 };
 
