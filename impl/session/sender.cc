@@ -71,25 +71,49 @@ class PlainTokenWriter : public delta::TokenSink {
   Status status_;
 };
 
-// A read-only view of a whole file.
-class MappedFile {
+// A read-only view of a whole source file. A small file is read into a
+// buffer the sender reuses; a larger one is mapped. (Unmapping a file
+// costs more than reading it when it is small: the local copy runs both
+// roles as threads of one process, so every munmap interrupts the other
+// cores to flush their TLBs.) A file that shrank since its fstat reads as
+// zeros past its new end, the length it was listed with.
+class SourceFile {
  public:
-  ~MappedFile() {
+  static constexpr size_t kReadBelow = 256 * 1024;
+
+  ~SourceFile() {
     if (addr_) ::munmap(addr_, len_);
   }
-  Status open(int fd, size_t len) {
+  // `buf` (for small files) must outlive this view.
+  Status open(int fd, size_t len, Bytes* buf) {
     len_ = len;
     if (len == 0) return Status::Ok();
+    if (len < kReadBelow && buf) {
+      if (buf->size() < len) buf->resize(len);
+      size_t got = 0;
+      while (got < len) {
+        const ssize_t n = ::pread(fd, buf->data() + got, len - got, static_cast<off_t>(got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += static_cast<size_t>(n);
+      }
+      std::fill(buf->begin() + static_cast<std::ptrdiff_t>(got),
+                buf->begin() + static_cast<std::ptrdiff_t>(len), uint8_t{0});
+      data_ = buf->data();
+      return Status::Ok();
+    }
     void* p = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) return Status::Error(ExitCode::kFileIo, std::strerror(errno));
     ::madvise(p, len, MADV_SEQUENTIAL);
     addr_ = p;
+    data_ = static_cast<const uint8_t*>(p);
     return Status::Ok();
   }
-  ByteSpan span() const { return ByteSpan(static_cast<const uint8_t*>(addr_), len_); }
+  ByteSpan span() const { return ByteSpan(data_, len_); }
 
  private:
-  void* addr_ = nullptr;
+  void* addr_ = nullptr;  // a mapping to undo
+  const uint8_t* data_ = nullptr;
   size_t len_ = 0;
 };
 
@@ -149,8 +173,9 @@ Status Sender::send_list(std::vector<flist::SendEntry> entries, int32_t io_error
       int fd = ::open(se.local_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0) continue;
       struct stat st {};
-      MappedFile mf;
-      if (::fstat(fd, &st) == 0 && mf.open(fd, static_cast<size_t>(st.st_size)).ok()) {
+      SourceFile mf;
+      if (::fstat(fd, &st) == 0 &&
+          mf.open(fd, static_cast<size_t>(st.st_size), &small_file_buf_).ok()) {
         const checksum::DigestBuf d = checksum::file_content_sum(c_.neg.file_sum, mf.span());
         se.entry.checksum.assign(d.begin(), d.begin() + checksum::digest_len(c_.neg.file_sum));
       }
@@ -517,8 +542,8 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
     }
     return Status::Ok();
   }
-  MappedFile mf;
-  Status ms = mf.open(fd, static_cast<size_t>(st.st_size));
+  SourceFile mf;
+  Status ms = mf.open(fd, static_cast<size_t>(st.st_size), &small_file_buf_);
   ::close(fd);
   CRSYNC_RETURN_IF_ERROR(ms);
 
