@@ -13,10 +13,15 @@ void put_literal(ByteWriter& w, ByteSpan data) {
   size_t off = 0;
   while (off < data.size()) {
     const size_t n = std::min<size_t>(data.size() - off, wire::kChunkSize);
-    wire::put_int32(w, static_cast<int32_t>(n));
+    put_literal_head(w, n);
     w.append(data.subspan(off, n));
     off += n;
   }
+}
+
+void put_literal_head(ByteWriter& w, size_t n) {
+  CRSYNC_ASSERT(n > 0 && n <= static_cast<size_t>(wire::kChunkSize));
+  wire::put_int32(w, static_cast<int32_t>(n));
 }
 
 void put_block(ByteWriter& w, int32_t block) {

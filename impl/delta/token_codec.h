@@ -20,6 +20,9 @@ struct Token {
 };
 
 void put_literal(ByteWriter& w, ByteSpan data);
+// Only the length word of one literal chunk (n <= kChunkSize) whose bytes
+// the caller writes itself, right behind it.
+void put_literal_head(ByteWriter& w, size_t n);
 void put_block(ByteWriter& w, int32_t block);
 void put_end(ByteWriter& w);
 

@@ -315,7 +315,7 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
           ::unlinkat(partial_dir.get(), base.c_str(), 0);
           remove_partial_dir(parent.get());
         }
-        set_attrs(parent.get(), base, e, -1, false, true);
+        set_attrs(parent.get(), base, e, -1, false, true, &st);
       }
       if (gen_logs() && gen_logs_item(c_, iflags, e, false)) log_item(iflags, e);
       if (gen_reports_item(c_, iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));

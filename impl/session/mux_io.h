@@ -43,7 +43,7 @@ class MuxIn {
   template <typename F>
   Status decode(F&& decode_fn) {
     for (;;) {
-      ByteReader r{ByteSpan(data_.data() + pos_, data_.size() - pos_)};
+      ByteReader r{ByteSpan(data_.data() + pos_, end_ - pos_)};
       Status s = decode_fn(r);
       if (!s.need_more()) {
         if (s.ok()) {
@@ -70,11 +70,23 @@ class MuxIn {
   uint64_t data_read() const { return data_read_; }
   // True once the peer closed the connection and every buffered byte is used.
   bool at_eof();
+  // Bytes of buffer held (both buffers' capacity), for tests.
+  size_t buffer_capacity() const { return data_.capacity() + raw_.capacity(); }
 
  private:
+  // Reads at most this much from the channel at once into raw_; a larger
+  // read of frame bytes goes straight to its destination.
+  static constexpr size_t kRawChunk = 64 * 1024;
+
   // Appends at least one data byte to data_ (handling messages on the way).
   Status fill();
+  // Exactly n raw bytes: the buffered ones first, then from the channel.
   Status read_raw(uint8_t* out, size_t n);
+  // Some bytes from the channel (eof_ and an error when it is closed).
+  Status read_channel(uint8_t* out, size_t cap, size_t* got);
+  // Room for n more bytes at data_'s end: moves the unconsumed bytes to the
+  // front first, grows only when that is not enough.
+  void reserve_data(size_t n);
 
   transport::ByteChannel& ch_;
   wire::MplexEndpoint me_;
@@ -82,10 +94,18 @@ class MuxIn {
   bool mux_ = false;
   MessageHandler handler_;
   std::function<void()> before_block_;
-  Bytes data_;  // demultiplexed data not yet consumed, from pos_
+  // Demultiplexed data not yet consumed: data_[pos_, end_). data_'s size is
+  // its capacity; every byte is copied into it once and read from it in
+  // place, so consuming is O(1) and the capacity only grows to the largest
+  // frame plus one partly decoded item.
+  Bytes data_;
   size_t pos_ = 0;
-  Bytes raw_;  // raw channel bytes not yet parsed, from raw_pos_
+  size_t end_ = 0;
+  // Raw channel bytes not yet parsed: raw_[raw_pos_, raw_end_). The
+  // channel is read into raw_ only when it is empty.
+  Bytes raw_;
   size_t raw_pos_ = 0;
+  size_t raw_end_ = 0;
   bool eof_ = false;
   uint64_t total_read_ = 0;
   uint64_t data_read_ = 0;
@@ -95,7 +115,8 @@ class MuxOut {
  public:
   static constexpr size_t kFrameTarget = 32 * 1024;
 
-  MuxOut(transport::ByteChannel& ch, int protocol) : ch_(ch), protocol_(protocol) {}
+  MuxOut(transport::ByteChannel& ch, int protocol)
+      : ch_(ch), protocol_(protocol), pending_(kHeadroom) {}
 
   void set_protocol(int protocol) { protocol_ = protocol; }
   // Switching on flushes whatever was written raw before.
@@ -104,6 +125,10 @@ class MuxOut {
 
   // Protocol data. Buffered; thread-safe.
   Status write(ByteSpan data);
+  // Buffers protocol data without flushing however much is pending: a
+  // writer that builds one unit from pieces appends them, then calls
+  // write({}) where it would have written the whole unit.
+  void append(ByteSpan data);
   Status write(const ByteWriter& w) { return write(ByteSpan(w.bytes())); }
   // A message frame (multiplexed mode only). Pending data goes first, unless
   // `ahead_of_data`: then the frame is written at once and buffered data
@@ -119,12 +144,16 @@ class MuxOut {
   uint64_t data_written() const { return data_written_; }
 
  private:
+  // pending_ starts with room for a frame header, so a flush frames the
+  // buffered data in place instead of copying it behind a header.
+  static constexpr size_t kHeadroom = 4;
+
   Status flush_locked();
   transport::ByteChannel& ch_;
   int protocol_;
   bool mux_ = false;
   std::mutex mu_;
-  Bytes pending_;
+  Bytes pending_;  // kHeadroom bytes, then the data not yet written
   uint64_t total_written_ = 0;
   uint64_t data_written_ = 0;
 };

@@ -3,8 +3,6 @@
 #include "session/receiving.h"
 #include <dirent.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -64,8 +62,8 @@ Status ReceivingSide::read_list_entries(RecvList* list, const std::string& dir_n
     if (!c_.am_server && !c_.local && !c_.opts.chmod.empty() && !flist::is_lnk(it.entry.mode) &&
         it.entry.mode)
       it.entry.mode = c_.opts.chmod.apply(it.entry.mode);
-    if (!it.entry.user_name.empty()) user_names_.push_back({it.entry.uid, it.entry.user_name});
-    if (!it.entry.group_name.empty()) group_names_.push_back({it.entry.gid, it.entry.group_name});
+    ids_.add_user(it.entry.uid, it.entry.user_name);
+    ids_.add_group(it.entry.gid, it.entry.group_name);
     list->entries.push_back(std::move(it.entry));
   }
   io_error_ |= it.io_error & static_cast<int32_t>(wire::kIoerrMask);
@@ -165,8 +163,8 @@ Status ReceivingSide::receive_file_list() {
     flist::IdLists ids;
     CRSYNC_RETURN_IF_ERROR(
         c_.in->decode([&](ByteReader& r) { return flist::read_id_lists(r, io, &ids); }));
-    for (auto& u : ids.users) user_names_.push_back({u.id, u.name});
-    for (auto& g : ids.groups) group_names_.push_back({g.id, g.name});
+    for (auto& u : ids.users) ids_.add_user(u.id, u.name);
+    for (auto& g : ids.groups) ids_.add_group(g.id, g.name);
   }
   if (proto < 30) {
     int32_t err = 0;
@@ -286,23 +284,11 @@ std::string ReceivingSide::local_name(const FileEntry& e) const {
 }
 
 uint32_t ReceivingSide::map_uid(const FileEntry& e) const {
-  if (c_.opts.numeric_ids) return e.uid;
-  for (const auto& [id, name] : user_names_) {
-    if (id != e.uid || name.empty()) continue;
-    if (const passwd* p = ::getpwnam(name.c_str())) return p->pw_uid;
-    break;
-  }
-  return e.uid;
+  return c_.opts.numeric_ids ? e.uid : ids_.map_user(e.uid);
 }
 
 uint32_t ReceivingSide::map_gid(const FileEntry& e) const {
-  if (c_.opts.numeric_ids) return e.gid;
-  for (const auto& [id, name] : group_names_) {
-    if (id != e.gid || name.empty()) continue;
-    if (const group* g = ::getgrnam(name.c_str())) return g->gr_gid;
-    break;
-  }
-  return e.gid;
+  return c_.opts.numeric_ids ? e.gid : ids_.map_group(e.gid);
 }
 
 void ReceivingSide::log_item(uint32_t iflags, const FileEntry& e, const std::string& xname,
@@ -327,21 +313,23 @@ uint32_t ReceivingSide::itemize_existing(const FileEntry& e, const struct stat& 
   if (keep_time && e.mtime != st.st_mtim.tv_sec) f |= wire::kItemReportTime;
   if (o.preserve_perms && !flist::is_lnk(e.mode) && (e.mode & 07777) != (st.st_mode & 07777))
     f |= wire::kItemReportPerms;
-  if (o.preserve_uid && ::geteuid() == 0 && map_uid(e) != st.st_uid) f |= wire::kItemReportOwner;
+  if (o.preserve_uid && am_root_ && map_uid(e) != st.st_uid) f |= wire::kItemReportOwner;
   if (o.preserve_gid && map_gid(e) != st.st_gid) f |= wire::kItemReportGroup;
   return f;
 }
 
 void ReceivingSide::set_attrs(int dirfd, const std::string& base, const FileEntry& e, int fd,
-                              bool is_new, bool set_time) {
+                              bool is_new, bool set_time, const struct stat* cur) {
   const Options& o = c_.opts;
   const bool lnk = flist::is_lnk(e.mode);
-  if ((o.preserve_uid && ::geteuid() == 0) || o.preserve_gid) {
-    const uid_t uid = (o.preserve_uid && ::geteuid() == 0) ? map_uid(e) : static_cast<uid_t>(-1);
+  if ((o.preserve_uid && am_root_) || o.preserve_gid) {
+    const uid_t uid = (o.preserve_uid && am_root_) ? map_uid(e) : static_cast<uid_t>(-1);
     const gid_t gid = o.preserve_gid ? map_gid(e) : static_cast<gid_t>(-1);
-    if (fd >= 0)
+    const bool same = cur && (uid == static_cast<uid_t>(-1) || uid == cur->st_uid) &&
+                      (gid == static_cast<gid_t>(-1) || gid == cur->st_gid);
+    if (!same && fd >= 0)
       (void)::fchown(fd, uid, gid);
-    else
+    else if (!same)
       (void)::fchownat(dirfd, base.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW);
   }
   if (!lnk) {
@@ -357,6 +345,7 @@ void ReceivingSide::set_attrs(int dirfd, const std::string& base, const FileEntr
       if (o.preserve_executability) mode = e.mode & 0777 & ~mask;
       do_chmod = true;
     }
+    if (do_chmod && cur && (cur->st_mode & 07777) == mode) do_chmod = false;
     if (do_chmod) {
       if (fd >= 0)
         (void)::fchmod(fd, mode);
@@ -377,9 +366,11 @@ void ReceivingSide::set_attrs(int dirfd, const std::string& base, const FileEntr
     }
     ts[1].tv_sec = static_cast<time_t>(e.mtime);
     ts[1].tv_nsec = static_cast<long>(e.mtime_nsec);
-    if (fd >= 0)
+    const bool same = cur && !o.preserve_atimes && cur->st_mtim.tv_sec == ts[1].tv_sec &&
+                      cur->st_mtim.tv_nsec == ts[1].tv_nsec;
+    if (!same && fd >= 0)
       (void)::futimens(fd, ts);
-    else
+    else if (!same)
       (void)::utimensat(dirfd, base.c_str(), ts, AT_SYMLINK_NOFOLLOW);
   }
 }

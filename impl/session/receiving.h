@@ -6,6 +6,9 @@
 // receiver.c, main.c do_recv).
 #pragma once
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -23,6 +26,7 @@
 #include "flist/flist_decoder.h"
 #include "fs/dest_root.h"
 #include "session/context.h"
+#include "session/id_mapper.h"
 #include "session/item_output.h"
 #include "wire/ndx_codec.h"
 
@@ -162,8 +166,10 @@ class ReceivingSide {
   Status handle_delayed_updates();
   // ---- attributes ----
   uint32_t itemize_existing(const flist::FileEntry& e, const struct stat& st) const;
+  // `cur`, when given, is the file's current status: what already matches
+  // is left alone (upstream set_file_attrs changes only what differs).
   void set_attrs(int dirfd, const std::string& base, const flist::FileEntry& e, int fd, bool is_new,
-                 bool set_time);
+                 bool set_time, const struct stat* cur = nullptr);
   uint32_t map_uid(const flist::FileEntry& e) const;
   uint32_t map_gid(const flist::FileEntry& e) const;
   std::string local_name(const flist::FileEntry& e) const;
@@ -175,6 +181,9 @@ class ReceivingSide {
   std::string last_sum_hex_;  // receiver: the last file's checksum (for %C)
 
   Context& c_;
+  // Whether we may change owners (geteuid is a system call, asked once;
+  // a daemon has dropped its privileges before the session starts).
+  const bool am_root_ = ::geteuid() == 0;
   std::string dest_arg_;
   fs::DestRoot dest_;
   bool dest_created_ = false;  // open_destination made the top directory
@@ -225,7 +234,7 @@ class ReceivingSide {
   // generator only: (dev, ino) of the symlinks this transfer made, which -K
   // never follows (a peer cannot send a symlink and then write through it).
   std::set<std::pair<dev_t, ino_t>> symlinks_made_;
-  std::vector<std::pair<uint32_t, std::string>> user_names_, group_names_;
+  mutable IdMapper ids_;         // the sender's id names, mapped once each
   std::set<int32_t> redo_done_;  // receiver only
   std::set<std::string> names_;  // every name in the list (for deletions)
   // Per-directory merge files read from the destination for deletions

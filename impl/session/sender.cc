@@ -26,50 +26,94 @@
 namespace crsync::session {
 namespace {
 
-// Writes plain tokens straight into the session output, in 32 KiB batches.
+// Writes plain tokens straight into the session output, in batches of at
+// least 64 KiB: the pieces are appended to the output's buffer (literal
+// data is copied once, from the file), and the output may flush only where
+// a whole batch ends, so the frames are those a batch buffer would give.
 class PlainTokenWriter : public delta::TokenSink {
  public:
+  static constexpr size_t kBatch = 64 * 1024;
+
   explicit PlainTokenWriter(MuxOut& out) : out_(out) {}
   void token(ByteSpan literal, int32_t block) override {
     if (!status_.ok()) return;
-    delta::put_literal(w_, literal);
+    size_t off = 0;
+    while (off < literal.size()) {
+      const size_t n = std::min<size_t>(literal.size() - off, wire::kChunkSize);
+      ByteWriter w;
+      delta::put_literal_head(w, n);
+      put(w);
+      out_.append(literal.subspan(off, n));
+      batched_ += n;
+      off += n;
+    }
+    ByteWriter w;
     if (block >= 0)
-      delta::put_block(w_, block);
+      delta::put_block(w, block);
     else if (block == -1)
-      delta::put_end(w_);
-    if (w_.size() >= 64 * 1024) (void)flush();
+      delta::put_end(w);
+    put(w);
+    if (batched_ >= kBatch) (void)flush();
   }
   Status flush() {
-    if (status_.ok() && w_.size()) status_ = out_.write(w_);
-    w_.clear();
+    if (status_.ok() && batched_) status_ = out_.write(ByteSpan());
+    batched_ = 0;
     return status_;
   }
 
  private:
+  void put(const ByteWriter& w) {
+    out_.append(ByteSpan(w.bytes()));
+    batched_ += w.size();
+  }
   MuxOut& out_;
-  ByteWriter w_;
+  size_t batched_ = 0;
   Status status_;
 };
 
-// A read-only view of a whole file.
-class MappedFile {
+// A read-only view of a whole source file. A small file is read into a
+// buffer the sender reuses; a larger one is mapped. (Unmapping a file
+// costs more than reading it when it is small: the local copy runs both
+// roles as threads of one process, so every munmap interrupts the other
+// cores to flush their TLBs.) A file that shrank since its fstat reads as
+// zeros past its new end, the length it was listed with.
+class SourceFile {
  public:
-  ~MappedFile() {
+  static constexpr size_t kReadBelow = 256 * 1024;
+
+  ~SourceFile() {
     if (addr_) ::munmap(addr_, len_);
   }
-  Status open(int fd, size_t len) {
+  // `buf` (for small files) must outlive this view.
+  Status open(int fd, size_t len, Bytes* buf) {
     len_ = len;
     if (len == 0) return Status::Ok();
+    if (len < kReadBelow && buf) {
+      if (buf->size() < len) buf->resize(len);
+      size_t got = 0;
+      while (got < len) {
+        const ssize_t n = ::pread(fd, buf->data() + got, len - got, static_cast<off_t>(got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += static_cast<size_t>(n);
+      }
+      std::fill(buf->begin() + static_cast<std::ptrdiff_t>(got),
+                buf->begin() + static_cast<std::ptrdiff_t>(len), uint8_t{0});
+      data_ = buf->data();
+      return Status::Ok();
+    }
     void* p = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) return Status::Error(ExitCode::kFileIo, std::strerror(errno));
     ::madvise(p, len, MADV_SEQUENTIAL);
     addr_ = p;
+    data_ = static_cast<const uint8_t*>(p);
     return Status::Ok();
   }
-  ByteSpan span() const { return ByteSpan(static_cast<const uint8_t*>(addr_), len_); }
+  ByteSpan span() const { return ByteSpan(data_, len_); }
 
  private:
-  void* addr_ = nullptr;
+  void* addr_ = nullptr;  // a mapping to undo
+  const uint8_t* data_ = nullptr;
   size_t len_ = 0;
 };
 
@@ -129,8 +173,9 @@ Status Sender::send_list(std::vector<flist::SendEntry> entries, int32_t io_error
       int fd = ::open(se.local_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0) continue;
       struct stat st {};
-      MappedFile mf;
-      if (::fstat(fd, &st) == 0 && mf.open(fd, static_cast<size_t>(st.st_size)).ok()) {
+      SourceFile mf;
+      if (::fstat(fd, &st) == 0 &&
+          mf.open(fd, static_cast<size_t>(st.st_size), &small_file_buf_).ok()) {
         const checksum::DigestBuf d = checksum::file_content_sum(c_.neg.file_sum, mf.span());
         se.entry.checksum.assign(d.begin(), d.begin() + checksum::digest_len(c_.neg.file_sum));
       }
@@ -497,8 +542,8 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
     }
     return Status::Ok();
   }
-  MappedFile mf;
-  Status ms = mf.open(fd, static_cast<size_t>(st.st_size));
+  SourceFile mf;
+  Status ms = mf.open(fd, static_cast<size_t>(st.st_size), &small_file_buf_);
   ::close(fd);
   CRSYNC_RETURN_IF_ERROR(ms);
 

@@ -77,6 +77,7 @@ class Sender {
   int32_t send_dir_ = -1;  // the next directory to send a sub-list for
   std::unique_ptr<flist::FlistEncoder> enc_;
   std::unique_ptr<delta::CompressedTokenWriter> compressor_;  // -z: one per session
+  Bytes small_file_buf_;  // small source files are read into this (see SourceFile)
   flist::WalkOptions walk_options_;
   int32_t io_error_;
   bool ended_early_ = false;
