@@ -111,3 +111,24 @@ def test_dry_run_into_a_missing_destination_matches_upstream(crsync, peers, tmp_
         assert not dst.exists()
         outs.append(p.stdout)
     assert outs[0] == outs[1]
+
+
+def test_a_missing_remote_command_exits_127_like_upstream(crsync, peers, tmp_path):
+    """The remote shell ends with 127 before a byte is read: upstream's
+    client takes that status (_exit_cleanup) and names the bytes received;
+    a server that only follows a client's own error does not count."""
+    lsh = tmp_path / "lsh.sh"
+    lsh.write_text("#!/bin/sh\nshift\nexec \"$@\"\n")
+    lsh.chmod(0o755)
+    (tmp_path / "src").mkdir()
+    for how in ("pull", "push"):
+        got = {}
+        for who, binary in (("ours", crsync), ("theirs", peers["3.5.0"])):
+            spec = ([f"localhost:{tmp_path}/src/", f"{tmp_path}/dst-{who}/"] if how == "pull"
+                    else [f"{tmp_path}/src/", f"localhost:{tmp_path}/dst-{who}/"])
+            got[who] = run([binary, "-a", "-e", lsh, "--rsync-path=/nonexistent/rsync", *spec])
+        assert got["theirs"].returncode == 127
+        assert got["ours"].returncode == 127, got["ours"].stderr
+        role = "Receiver" if how == "pull" else "sender"
+        assert f"connection unexpectedly closed (0 bytes received so far) [{role}]" in got["ours"].stderr
+        assert "remote command not found (code 127)" in got["ours"].stderr

@@ -131,14 +131,15 @@ int run_remote_shell(const session::Options& o, const HostSpec& remote, bool pus
   if (o.timeout) ch.set_timeout_seconds(o.timeout);
   int wstatus = 0;
   bool reaped = false;
-  // After a failed session: the remote shell's status if it has ended (it
-  // is given a moment, as it may still be writing its complaint).
-  auto peer_status = [&]() -> int {
-    ch.close_write();
-    for (int i = 0; i < 50 && !reaped; ++i) {
+  // After a failed session: the remote shell's status if it has ended.
+  // When the connection closed under us it is ending, and is given a
+  // moment to become reapable; otherwise it is only asked (upstream's
+  // WNOHANG), so a server that merely follows our failure does not count.
+  auto peer_status = [&](bool at_eof) -> int {
+    for (int i = 0; i < (at_eof ? 50 : 1) && !reaped; ++i) {
       if (::waitpid(pid, &wstatus, WNOHANG) == pid)
         reaped = true;
-      else
+      else if (at_eof)
         ::usleep(10000);
     }
     return reaped && WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 0;

@@ -384,7 +384,7 @@ std::string error_line(int code, const std::string& who) {
 SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options& o, bool push,
                          const std::vector<std::string>& sources, const std::string& dest,
                          bool local, const DaemonSession* daemon,
-                         const std::function<int()>& peer_status) {
+                         const std::function<int(bool)>& peer_status) {
   transport::BwLimitedChannel limited(raw_ch, o.bwlimit);
   transport::ByteChannel& ch = o.bwlimit > 0 ? limited : raw_ch;
   SessionResult res;
@@ -496,13 +496,16 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
     res.status = s;
     res.exit_code = peer_exit ? peer_exit : s.exit_status();
     std::string msg(s.message());
-    if (msg.rfind("connection unexpectedly closed", 0) == 0) {
+    const bool eof = msg.rfind("connection unexpectedly closed", 0) == 0;
+    if (eof) {
       // Upstream's whine_about_eof: the bytes read and the role reading.
       const char* who = push ? "sender" : got_list ? "receiver" : "Receiver";
       msg = "connection unexpectedly closed (" + std::to_string(in.total_read()) +
             " bytes received so far) [" + who + "]";
     }
-    if (peer_status) res.exit_code = std::max(res.exit_code, peer_status());
+    // A remote shell that has already ended (upstream asks with WNOHANG)
+    // may raise the exit code: its end is what closed the connection.
+    if (peer_status) res.exit_code = std::max(res.exit_code, peer_status(eof));
     if (!msg.empty()) output.error("rsync: " + msg + "\n");
     // A daemon that ended the session with MSG_ERROR_EXIT already sent its
     // error line; upstream's client adds none of its own then.

@@ -44,12 +44,13 @@ struct SessionResult {
 // Client side over an established channel to a server. `push`: we send
 // `sources`; else we receive into `dest`.
 // `peer_status`, when given, reaps the remote shell after a failed
-// session: a higher exit status of it (127: remote command not found) is
-// the client's, as upstream's _exit_cleanup makes it.
+// session if it has ended (given a moment when `at_eof`: the connection
+// closed because it ended): a higher exit status of it (127: remote
+// command not found) is the client's, as upstream's _exit_cleanup makes it.
 SessionResult run_client(transport::ByteChannel& ch, const session::Options& o, bool push,
                          const std::vector<std::string>& sources, const std::string& dest,
                          bool local, const DaemonSession* daemon = nullptr,
-                         const std::function<int()>& peer_status = {});
+                         const std::function<int(bool at_eof)>& peer_status = {});
 
 // Server side (--server), `args` being the paths after ".".
 SessionResult run_server(transport::ByteChannel& ch, const session::Options& o,
