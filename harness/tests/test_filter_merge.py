@@ -12,11 +12,11 @@ fails with "filter rules are too modern" (exit 2), and so must crsync's.
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 
+from crsync_harness import cells as cells_mod
 from crsync_harness import interop, paths, tree
 
 pytestmark = pytest.mark.interop
@@ -90,30 +90,16 @@ def prepare_dest(dst):
 
 
 def cells():
-    out = []
-    for name in SCENARIOS:
-        out.append((name, "local", "-", 0))
-        for proto in PROTOCOLS:
-            for direction in ("push", "pull"):
-                for role in ("client", "server"):
-                    out.append((name, direction, role, proto))
-    return out
+    return cells_mod.matrix((name, PROTOCOLS) for name in SCENARIOS)
 
 
-def cell_id(c):
-    name, direction, role, proto = c
-    if direction == "local":
-        return f"{name}-local"
-    return f"{name}-{direction}-crsync_{role}-p{proto}"
+cell_id = cells_mod.cell_id
 
 
 @pytest.fixture(scope="session")
 def fixtures():
-    base = Path(tempfile.mkdtemp(prefix="crsync-filtmerge-"))
-    subprocess.run(["/usr/bin/python3", str(paths.GOLDEN / "fixtures" / "make_fixtures.py"), str(base)],
-                   check=True, capture_output=True)
-    yield base
-    subprocess.run(["rm", "-rf", str(base)])
+    with cells_mod.fixture_trees("crsync-filtmerge-") as base:
+        yield base
 
 
 def run_one(scenario, direction, role, proto, which, fixtures, work, crsync, upstream):

@@ -16,12 +16,12 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
+from crsync_harness import cells as cells_mod
 from crsync_harness import interop, paths, tree
 
 pytestmark = pytest.mark.interop
@@ -110,30 +110,16 @@ def split_deletions(text):
 
 
 def cells():
-    out = []
-    for name, (_, _, protos) in SCENARIOS.items():
-        out.append((name, "local", "-", 0))
-        for proto in protos:
-            for direction in ("push", "pull"):
-                for role in ("client", "server"):
-                    out.append((name, direction, role, proto))
-    return out
+    return cells_mod.matrix((name, protos) for name, (_, _, protos) in SCENARIOS.items())
 
 
-def cell_id(c):
-    name, direction, role, proto = c
-    if direction == "local":
-        return f"{name}-local"
-    return f"{name}-{direction}-crsync_{role}-p{proto}"
+cell_id = cells_mod.cell_id
 
 
 @pytest.fixture(scope="session")
 def fixtures():
-    base = Path(tempfile.mkdtemp(prefix="crsync-outopts-"))
-    subprocess.run(["/usr/bin/python3", str(paths.GOLDEN / "fixtures" / "make_fixtures.py"), str(base)],
-                   check=True, capture_output=True)
-    yield base
-    subprocess.run(["rm", "-rf", str(base)])
+    with cells_mod.fixture_trees("crsync-outopts-") as base:
+        yield base
 
 
 def mask_run_times(snap, started_ns):

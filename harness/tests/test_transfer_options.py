@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pytest
 
+from crsync_harness import cells as cells_mod
 from crsync_harness import interop, peer, tree
 
 pytestmark = pytest.mark.interop
@@ -126,22 +127,12 @@ def make_dest(scenario, src, dst, aux):
 
 
 def cells():
-    out = []
-    for name in SCENARIOS:
-        out.append((name, "local", "-", 0))
-        # At 28 a server's verification warnings reach the client's stdout.
-        for proto in PROTOCOLS + ([28] if name.startswith("append") else []):
-            for direction in ("push", "pull"):
-                for role in ("client", "server"):
-                    out.append((name, direction, role, proto))
-    return out
+    # At 28 a server's verification warnings reach the client's stdout.
+    return cells_mod.matrix(
+        (name, PROTOCOLS + ([28] if name.startswith("append") else [])) for name in SCENARIOS)
 
 
-def cell_id(c):
-    name, direction, role, proto = c
-    if direction == "local":
-        return f"{name}-local"
-    return f"{name}-{direction}-crsync_{role}-p{proto}"
+cell_id = cells_mod.cell_id
 
 
 def run(argv, cwd, env=None, timeout=120):
