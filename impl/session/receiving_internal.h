@@ -22,6 +22,9 @@ inline std::string errno_text(int e) {
 }
 
 // An existing directory `name` in `dirfd`, never through a symlink.
+// Copies all of `in` to `out` (both file descriptors); false on an error.
+bool copy_data(int in, int out);
+
 inline fs::Fd open_dir_nofollow(int dirfd, const std::string& name) {
   fs::Fd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid() && errno == EACCES)
