@@ -168,6 +168,8 @@ VERDICTS = {
     "refused-delete": (lambda w, d, t: ["-a", "--delete", src(w), d.url("refuse/")], None),
     "refused-checksum": (lambda w, d, t: ["-ac", src(w), d.url("refuse/")], None),
     "refuse-allows-others": (lambda w, d, t: ["-a", src(w), d.url("refuse/")], None),
+    # A refused pull: the message, then the connection is reset.
+    "refused-checksum-pull": (lambda w, d, t: ["-ac", d.url("refuse/"), f"{t}/dst"], None),
     "missing-path": (lambda w, d, t: ["-a", d.url("nopath/"), f"{t}/dst"], None),
     "hosts-deny": (lambda w, d, t: ["-a", d.url("deny/"), f"{t}/dst"], None),
     "hosts-allow-miss": (lambda w, d, t: ["-a", d.url("allow/"), f"{t}/dst"], None),
@@ -340,6 +342,8 @@ def test_slow_client_is_cut_off(hostile):
 
 
 def test_max_connections_holds_under_concurrency(hostile):
+    """200 clients at once against `max connections = 10`: ten get in, the
+    other 190 get upstream's refusal, and the daemon serves on."""
     d = hostile[0]
     replies = []
     lock = threading.Lock()
@@ -359,7 +363,7 @@ def test_max_connections_holds_under_concurrency(hostile):
             if c:
                 held.append(c)
 
-    threads = [threading.Thread(target=one) for _ in range(60)]
+    threads = [threading.Thread(target=one) for _ in range(200)]
     for t in threads:
         t.start()
     for t in threads:
@@ -368,7 +372,7 @@ def test_max_connections_holds_under_concurrency(hostile):
     full = [r for r in replies if r == "@ERROR: max connections (10) reached -- try again later"]
     others = [r for r in replies if r not in ok and r not in full]
     assert len(ok) == 10, replies
-    assert len(full) == 50, others
+    assert len(full) == 190, others
     for c in held:
         c.close()
     time.sleep(0.5)

@@ -1,6 +1,8 @@
 #include "cli/arg_parser.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -300,6 +302,9 @@ const std::vector<OptDef>& table() {
          if (!parse_int(v, &n) || n < 0) return bad("--contimeout=" + v + " is invalid");
          p.opts.contimeout = static_cast<int>(n); return Status::Ok(); }},
       {"address", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.bind_address = v; return Status::Ok(); }},
+      {"ipv4", '4', Arg::kNone, [](ParsedArgs& p, const std::string&) { p.opts.address_family = AF_INET; return Status::Ok(); }},
+      {"ipv6", '6', Arg::kNone, [](ParsedArgs& p, const std::string&) { p.opts.address_family = AF_INET6; return Status::Ok(); }},
+      {"sockopts", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.sockopts = v; return Status::Ok(); }},
       {"version", 'V', Arg::kNone, [](ParsedArgs& p, const std::string&) { p.show_version = true; return Status::Ok(); }},
       {"help", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) { p.show_help = true; return Status::Ok(); }},
   };

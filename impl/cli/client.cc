@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/daemon_client.h"
+#include "cli/remote_command.h"
 #include "cli/server_args.h"
 #include "cli/session_runner.h"
 #include "session/handshake.h"
@@ -52,19 +53,14 @@ int run_local(const session::Options& o, const std::vector<std::string>& sources
 int run_remote_shell(const session::Options& o, const HostSpec& remote, bool push,
                      const std::vector<std::string>& sources, const std::string& dest,
                      const std::vector<std::string>& remote_paths) {
-  std::vector<std::string> cmd;
   std::string rsh = o.rsh;
   if (rsh.empty()) {
     const char* env = std::getenv("RSYNC_RSH");
     rsh = env && *env ? env : "ssh";
   }
-  Status s = split_shell_command(rsh, &cmd);
-  if (!s.ok()) return usage_error(std::string(s.message()));
-  if (!remote.user.empty()) {
-    cmd.push_back("-l");
-    cmd.push_back(remote.user);
-  }
-  cmd.push_back(remote.host);
+  auto words = remote_shell_words(rsh, remote.user, remote.host, false, o.address_family);
+  if (!words.ok()) return usage_error(std::string(words.status().message()));
+  std::vector<std::string> cmd = std::move(*words);
   cmd.push_back(o.rsync_path.empty() ? "rsync" : o.rsync_path);
   const int proto = o.protocol ? o.protocol : wire::kProtocolVersion;
   const auto sargs =
@@ -94,40 +90,19 @@ int run_remote_shell(const session::Options& o, const HostSpec& remote, bool pus
     for (const auto& p : remote_paths) cmd.push_back(safe_path_arg(p.empty() ? "." : p));
   }
 
-  int to_child[2], from_child[2];
-  if (::pipe(to_child) != 0 || ::pipe(from_child) != 0) {
-    std::fprintf(stderr, "rsync: pipe: %s\n", std::strerror(errno));
+  auto spawned = spawn_piped(cmd);
+  if (!spawned.ok()) {
+    std::fprintf(stderr, "rsync: %s\n", std::string(spawned.status().message()).c_str());
     return 12;
   }
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    std::fprintf(stderr, "rsync: fork: %s\n", std::strerror(errno));
-    return 12;
-  }
-  if (pid == 0) {
-    ::dup2(to_child[0], 0);
-    ::dup2(from_child[1], 1);
-    ::close(to_child[0]);
-    ::close(to_child[1]);
-    ::close(from_child[0]);
-    ::close(from_child[1]);
-    std::vector<char*> argv;
-    for (auto& a : cmd) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execvp(argv[0], argv.data());
-    std::fprintf(stderr, "rsync: Failed to exec %s: %s (%d)\n", argv[0], std::strerror(errno),
-                 errno);
-    std::_Exit(127);
-  }
-  ::close(to_child[0]);
-  ::close(from_child[1]);
+  const pid_t pid = spawned->pid;
   ::signal(SIGPIPE, SIG_IGN);
   for (size_t off = 0; off < secluded.size();) {
-    const ssize_t n = ::write(to_child[1], secluded.data() + off, secluded.size() - off);
+    const ssize_t n = ::write(spawned->out, secluded.data() + off, secluded.size() - off);
     if (n <= 0 && errno != EINTR) break;  // the session reports the broken pipe
     if (n > 0) off += static_cast<size_t>(n);
   }
-  transport::FdChannel ch(from_child[0], to_child[1], true);
+  transport::FdChannel ch(spawned->in, spawned->out, true);
   if (o.timeout) ch.set_timeout_seconds(o.timeout);
   int wstatus = 0;
   bool reaped = false;

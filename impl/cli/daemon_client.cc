@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "cli/remote_command.h"
 #include "cli/server_args.h"
 #include "cli/session_runner.h"
 #include "daemon/auth.h"
@@ -20,6 +22,7 @@
 #include "daemon/text_io.h"
 #include "session/handshake.h"
 #include "transport/fd_channel.h"
+#include "transport/socket_options.h"
 #include "wire/protocol_format.h"
 
 namespace crsync::cli {
@@ -37,7 +40,7 @@ int fail(int code, const std::string& msg, const std::string& who) {
 int connect_to(const std::string& host, int port, const session::Options& o, int* code,
                const std::string& who) {
   addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
+  hints.ai_family = o.address_family ? o.address_family : AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
   const int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
@@ -51,6 +54,8 @@ int connect_to(const std::string& host, int port, const session::Options& o, int
   for (addrinfo* a = res; a && fd < 0; a = a->ai_next) {
     const int s = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
     if (s < 0) continue;
+    transport::set_socket_options(
+        s, o.sockopts, [](const std::string& m) { std::fprintf(stderr, "%s\n", m.c_str()); });
     if (!o.bind_address.empty()) {
       addrinfo* b = nullptr;
       addrinfo bh{};
@@ -101,6 +106,42 @@ int connect_to(const std::string& host, int port, const session::Options& o, int
     *code = 10;
   }
   return fd;
+}
+
+// The connection to the daemon: over the remote shell when -e was given
+// (`RSH [-l USER] HOST RSYNC-PATH --server --daemon .`, upstream's
+// daemon_connection > 0), through RSYNC_CONNECT_PROG when it is set, else
+// a TCP socket. Failures are printed; the status carries the exit code.
+Result<Spawned> open_daemon_connection(const session::Options& o, const DaemonTarget& t, int port,
+                                       const std::string& who) {
+  if (!o.rsh.empty()) {
+    auto words = remote_shell_words(o.rsh, t.user, t.host, true, o.address_family);
+    if (!words.ok()) {
+      std::fprintf(stderr, "rsync: %s\n", std::string(words.status().message()).c_str());
+      return Status::Error(ExitCode::kSyntax, "");
+    }
+    words->push_back(o.rsync_path.empty() ? "rsync" : o.rsync_path);
+    for (const char* a : {"--server", "--daemon", "."}) words->emplace_back(a);
+    ::setenv("RSYNC_PORT", std::to_string(port).c_str(), 1);
+    auto sp = spawn_piped(*words);
+    if (!sp.ok()) {
+      std::fprintf(stderr, "rsync: %s\n", std::string(sp.status().message()).c_str());
+      return Status::Error(ExitCode::kIpc, "");
+    }
+    return sp;
+  }
+  if (const char* prog = std::getenv("RSYNC_CONNECT_PROG"); prog && *prog) {
+    auto sp = spawn_connect_prog(expand_connect_prog(prog, t.host));
+    if (!sp.ok()) {
+      std::fprintf(stderr, "rsync: %s\n", std::string(sp.status().message()).c_str());
+      return Status::Error(ExitCode::kSocketIo, "");
+    }
+    return sp;
+  }
+  int code = 0;
+  const int fd = connect_to(t.host, port, o, &code, who);
+  if (fd < 0) return Status::Error(static_cast<ExitCode>(code), "");
+  return Spawned{-1, fd, fd};
 }
 
 // The password: --password-file (strict about its modes), RSYNC_PASSWORD,
@@ -230,31 +271,56 @@ void await_server_exit(int fd, const std::string& who) {
 int run_daemon_client(const session::Options& o, const DaemonTarget& t, bool push,
                       const std::vector<std::string>& sources, const std::string& dest,
                       const std::vector<std::string>& remote_paths) {
-  const std::string who = push ? "sender" : "receiver";
+  // Before the session starts upstream's client names itself "Receiver"
+  // when pulling (who_am_i before am_receiver is set).
+  const std::string who = push ? "sender" : "Receiver";
   const std::string first = remote_paths.empty() ? std::string() : remote_paths.front();
   if (!first.empty() && first[0] == '/')
     return fail(5, "ERROR: The remote path must start with a module name not a /", "Receiver");
   const int port = t.port ? t.port : (o.daemon_port ? o.daemon_port : kRsyncPort);
   ::signal(SIGPIPE, SIG_IGN);
-  int code = 0;
-  const int fd = connect_to(t.host, port, o, &code, who);
-  if (fd < 0) return fail(code, "", who);
-  daemon::TextIo io(fd, fd);
+  auto conn = open_daemon_connection(o, t, port, who);
+  if (!conn.ok()) return fail(conn.status().exit_status(), "", who);
+  const int in_fd = conn->in, out_fd = conn->out;
+  // Until the session's channel takes the descriptors they are closed on
+  // every way out; the program behind them (remote shell or connect
+  // program) is reaped last, once it has seen them closed.
+  struct Guard {
+    Spawned c;
+    bool handed = false;
+    void close_fds() {
+      if (handed) return;
+      handed = true;
+      ::close(c.in);
+      if (c.out != c.in) ::close(c.out);
+    }
+    ~Guard() {
+      close_fds();
+      if (c.pid > 0) ::waitpid(c.pid, nullptr, 0);
+    }
+  } guard{*conn};
+  std::string user = t.user;
+  daemon::TextIo io(in_fd, out_fd);
   const int ours = o.protocol ? o.protocol : wire::kProtocolVersion;
   if (!io.write(daemon::greeting_line(ours)).ok()) return fail(10, "", who);
   std::string line;
-  if (!io.read_line(&line, 4096).ok()) {
-    ::close(fd);
+  if (const Status rs = io.read_line(&line, 4096); !rs.ok()) {
+    guard.close_fds();
+    // A read error (not an orderly close) is upstream's safe_read failure.
+    if (rs.exit_code() == ExitCode::kStreamIo && rs.message() != "connection closed")
+      return fail(
+          12, "rsync: [" + who + "] safe_read failed to read 1 bytes: " + std::string(rs.message()),
+          who);
     return fail(5, "rsync: did not see server greeting", who);
   }
   auto g = daemon::parse_greeting(line, true);
   if (!g.ok()) {
-    ::close(fd);
+    guard.close_fds();
     return fail(5, std::string(g.status().message()), who);
   }
   const int protocol = daemon::negotiated_protocol(ours, *g);
   if (protocol < wire::kMinProtocolVersion) {
-    ::close(fd);
+    guard.close_fds();
     return fail(2, "rsync: protocol " + std::to_string(protocol) + " is older than crsync supports",
                 who);
   }
@@ -263,12 +329,11 @@ int run_daemon_client(const session::Options& o, const DaemonTarget& t, bool pus
   const bool listing = module.empty();
   for (;;) {
     if (!io.read_line(&line, 4096).ok()) {
-      ::close(fd);
+      guard.close_fds();
       if (listing) return 0;  // an old server just closes after the listing
       return fail(5, "rsync: didn't get server startup line", who);
     }
     if (line.compare(0, 18, wire::kDaemonAuthReqd) == 0) {
-      std::string user = t.user;
       if (user.empty())
         if (const char* u = std::getenv("USER")) user = u;
       if (user.empty())
@@ -284,11 +349,11 @@ int run_daemon_client(const session::Options& o, const DaemonTarget& t, bool pus
     }
     if (line == wire::kDaemonOk) break;
     if (line == wire::kDaemonExit) {
-      ::close(fd);
+      guard.close_fds();
       return 0;
     }
     if (line.compare(0, 6, wire::kDaemonError) == 0) {
-      ::close(fd);
+      guard.close_fds();
       return fail(5, line, who);
     }
     // MOTD and listing lines alike (upstream cannot tell them apart).
@@ -310,12 +375,13 @@ int run_daemon_client(const session::Options& o, const DaemonTarget& t, bool pus
   for (const auto& a : args) wire_args += a + (protocol >= 30 ? '\0' : '\n');
   wire_args += protocol >= 30 ? '\0' : '\n';
   if (!io.write(wire_args).ok()) return fail(10, "", who);
-  transport::FdChannel ch(fd, fd, true);
+  guard.handed = true;
+  transport::FdChannel ch(in_fd, out_fd, true);
   if (o.timeout) ch.set_timeout_seconds(o.timeout);
   DaemonSession ds;
   ds.protocol = protocol;
   SessionResult res = run_client(ch, o, push, sources, dest, false, &ds);
-  if (res.await_death) await_server_exit(fd, res.who);
+  if (res.await_death) await_server_exit(in_fd, res.who);
   ch.close_write();
   return res.exit_code;
 }

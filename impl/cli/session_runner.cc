@@ -1,5 +1,7 @@
 #include "cli/session_runner.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -497,11 +499,13 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
     res.exit_code = peer_exit ? peer_exit : s.exit_status();
     std::string msg(s.message());
     const bool eof = msg.rfind("connection unexpectedly closed", 0) == 0;
+    const char* reader = push ? "sender" : got_list ? "receiver" : "Receiver";
     if (eof) {
       // Upstream's whine_about_eof: the bytes read and the role reading.
-      const char* who = push ? "sender" : got_list ? "receiver" : "Receiver";
       msg = "connection unexpectedly closed (" + std::to_string(in.total_read()) +
-            " bytes received so far) [" + who + "]";
+            " bytes received so far) [" + reader + "]";
+    } else if (msg.rfind("read error: ", 0) == 0) {
+      msg = "[" + std::string(reader) + "] " + msg;
     }
     // A remote shell that has already ended (upstream asks with WNOHANG)
     // may raise the exit code: its end is what closed the connection.
@@ -567,6 +571,19 @@ SessionResult run_server(transport::ByteChannel& raw_ch, const session::Options&
   if (s.ok()) output.set_protocol(c.protocol());
   if (s.ok()) s = setup_mux(c, true, sender);
   if (s.ok() && daemon) s = daemon_verdicts(c, output, *daemon, sender, /*after_filters=*/false);
+  if (!s.ok() && daemon && sender && !daemon->fatal_error.empty()) {
+    // A refused pull (option refused, pre-xfer exec failed): upstream's
+    // sending daemon flushes the message, pauses 400 ms and exits; its
+    // error line and MSG_ERROR_EXIT stay in an output buffer that is never
+    // flushed, so the client only sees the message and the connection end.
+    (void)out.flush();
+    ::usleep(400 * 1000);
+    res.status = s;
+    res.exit_code = s.exit_status();
+    res.refused_pull = true;
+    res.left_input_unread = in.has_unconsumed();
+    return res;
+  }
   if (s.ok() && local) {
     // A local copy's receiving side shares the client's rules (upstream's
     // forked child inherits them), so excluded files are protected from

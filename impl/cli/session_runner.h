@@ -39,6 +39,11 @@ struct SessionResult {
   // noop_io_until_death), and names itself `who` if that read fails.
   bool await_death = false;
   std::string who;
+  // A daemon server refused a pull and ended without reading what the
+  // client had sent: upstream exits with it unread in the socket, which
+  // resets the connection. `left_input_unread`: some of it was buffered.
+  bool refused_pull = false;
+  bool left_input_unread = false;
 };
 
 // Client side over an established channel to a server. `push`: we send

@@ -17,6 +17,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon_log.h"
 #include "daemon/daemon_session.h"
+#include "transport/socket_options.h"
 
 namespace crsync::daemon {
 namespace {
@@ -39,7 +40,8 @@ std::string config_path(const DaemonCommand& c) {
 }
 
 // Opens the listening sockets: every address getaddrinfo gives.
-std::vector<int> open_listeners(const std::string& address, int port, int family, int backlog) {
+std::vector<int> open_listeners(const std::string& address, int port, int family, int backlog,
+                                const std::string& sockopts, const DaemonLog& log) {
   addrinfo hints{};
   hints.ai_family = family ? family : AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -60,6 +62,7 @@ std::vector<int> open_listeners(const std::string& address, int port, int family
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (a->ai_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    transport::set_socket_options(fd, sockopts, [&](const std::string& m) { log(m); });
     if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, backlog) != 0) {
       std::fprintf(stderr, "rsync: bind() failed: %s (address-family %d)\n", std::strerror(errno),
                    a->ai_family);
@@ -135,8 +138,17 @@ Status parse_daemon_args(const std::vector<std::string>& argv, DaemonCommand* ou
       out->dparams.push_back(a.substr(2));
     } else if (a == "--log-file") {
       CRSYNC_RETURN_IF_ERROR(need(&out->log_file));
-    } else if (a == "--log-file-format" || a == "--sockopts" || a == "--bwlimit") {
-      CRSYNC_RETURN_IF_ERROR(need(&v));  // accepted; not applied by crsync
+    } else if (a == "--log-file-format") {
+      CRSYNC_RETURN_IF_ERROR(need(&out->log_file_format));
+    } else if (a == "--sockopts") {
+      CRSYNC_RETURN_IF_ERROR(need(&out->sockopts));
+    } else if (a == "--bwlimit") {
+      CRSYNC_RETURN_IF_ERROR(need(&v));
+      char* end = nullptr;
+      const long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end || n < 0)
+        return Status::Error(ExitCode::kSyntax, "--bwlimit=" + v + ": bad numeric value");
+      out->bwlimit = static_cast<int>(n);
     } else if (a == "-4" || a == "--ipv4") {
       out->family = AF_INET;
     } else if (a == "-6" || a == "--ipv6") {
@@ -157,6 +169,8 @@ int run_daemon(const DaemonCommand& cmd) {
   params.config_file = config_path(cmd);
   params.dparams = cmd.dparams;
   params.log_file = cmd.log_file;
+  params.log_file_format = cmd.log_file_format;
+  params.bwlimit = cmd.bwlimit;
   ::signal(SIGPIPE, SIG_IGN);
 
   struct stat st {};
@@ -199,15 +213,17 @@ int run_daemon(const DaemonCommand& cmd) {
                  std::strerror(errno));
     return 11;
   }
-  const std::vector<int> listeners = open_listeners(address, port, cmd.family, backlog);
+  const DaemonLog log(!cmd.log_file.empty() ? cmd.log_file : g.str("log file"));
+  log("rsyncd version " CRSYNC_VERSION "-crsync starting, listening on port " +
+      std::to_string(port));
+  const std::vector<int> listeners =
+      open_listeners(address, port, cmd.family, backlog,
+                     !cmd.sockopts.empty() ? cmd.sockopts : g.str("socket options"), log);
   if (listeners.empty()) {
     if (!pid_file.empty()) ::unlink(pid_file.c_str());
     std::fputs("rsync error: error in socket IO (code 10) at daemon_server.cc(0)\n", stderr);
     return 10;
   }
-  const DaemonLog log(!cmd.log_file.empty() ? cmd.log_file : g.str("log file"));
-  log("rsyncd version " CRSYNC_VERSION "-crsync starting, listening on port " +
-      std::to_string(port));
 
   if (::pipe2(g_stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return 10;
   struct sigaction sa {};
@@ -236,7 +252,11 @@ int run_daemon(const DaemonCommand& cmd) {
         const int one = 1;
         ::setsockopt(conn, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
         const int rc = serve_connection(conn, conn, peer_address(conn), params);
-        ::shutdown(conn, SHUT_WR);
+        linger l{};
+        socklen_t ll = sizeof l;
+        const bool resetting =
+            ::getsockopt(conn, SOL_SOCKET, SO_LINGER, &l, &ll) == 0 && l.l_onoff && l.l_linger == 0;
+        if (!resetting) ::shutdown(conn, SHUT_WR);
         ::close(conn);
         ::_exit(rc);
       }

@@ -23,6 +23,9 @@ struct DaemonCommand {
   std::vector<std::string> dparams;  // --dparam / -M
   std::string log_file;              // --log-file
   int family = 0;                    // -4 / -6 (AF_INET / AF_INET6), 0 either
+  int bwlimit = 0;                   // --bwlimit, KiB/s: a cap on every client's
+  std::string sockopts;              // --sockopts (overrides "socket options")
+  std::string log_file_format;       // --log-file-format
   bool help = false;
 };
 

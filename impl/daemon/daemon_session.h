@@ -17,6 +17,8 @@ struct DaemonParams {
   std::vector<std::string> dparams;  // --dparam name=value
   std::string log_file;              // --log-file (overrides the config's)
   bool over_rsh = false;             // --server --daemon: stdin/stdout, no socket
+  int bwlimit = 0;                   // --bwlimit (KiB/s): caps the client's
+  std::string log_file_format;       // --log-file-format
 };
 
 // Serves one client on (in_fd, out_fd). `addr` is the peer's address.

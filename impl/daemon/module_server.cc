@@ -1,5 +1,8 @@
 #include "daemon/module_server.h"
 
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -402,6 +405,7 @@ int ModuleServer::session() {
   const int mod_timeout = m_.integer("timeout");
   if (mod_timeout && (!o.timeout || mod_timeout < o.timeout)) o.timeout = mod_timeout;
   ds.io_timeout = o.timeout;
+  if (p_.bwlimit && (!o.bwlimit || o.bwlimit > p_.bwlimit)) o.bwlimit = p_.bwlimit;
   ds.read_only = read_only_;
   ds.write_only = m_.boolean("write only");
   const int numeric = m_.bool3("numeric ids");
@@ -416,6 +420,16 @@ int ModuleServer::session() {
   transport::FdChannel ch(req_.in_fd, req_.out_fd, false);
   if (o.timeout) ch.set_timeout_seconds(o.timeout);
   const auto res = cli::run_server(ch, o, server_paths, false, &ds);
+  if (!p_.over_rsh && res.refused_pull) {
+    int queued = 0;
+    if (res.left_input_unread || (::ioctl(req_.in_fd, FIONREAD, &queued) == 0 && queued > 0)) {
+      // Closing with the client's bytes unread resets the connection,
+      // as upstream's exit does; the accept loop then skips its shutdown.
+      const linger reset{1, 0};
+      ::setsockopt(req_.in_fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+      return res.exit_code;
+    }
+  }
   ch.close_write();
   return res.exit_code;
 }

@@ -37,7 +37,9 @@ Status TextIo::read_byte(uint8_t* b) {
       (void)::poll(&p, 1, 1000);
       continue;
     }
-    return Status::Error(ExitCode::kStreamIo, std::strerror(errno));
+    const int e = errno;
+    return Status::Error(ExitCode::kStreamIo,
+                         std::string(std::strerror(e)) + " (" + std::to_string(e) + ")");
   }
 }
 

@@ -70,6 +70,8 @@ class MuxIn {
   uint64_t data_read() const { return data_read_; }
   // True once the peer closed the connection and every buffered byte is used.
   bool at_eof();
+  // Bytes the peer sent that were read from the channel but not consumed.
+  bool has_unconsumed() const { return raw_pos_ < raw_end_ || pos_ < end_; }
   // Bytes of buffer held (both buffers' capacity), for tests.
   size_t buffer_capacity() const { return data_.capacity() + raw_.capacity(); }
 

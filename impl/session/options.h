@@ -183,6 +183,8 @@ struct Options {
   bool no_motd = false;         // --no-motd (client)
   int contimeout = 0;           // --contimeout (client)
   std::string bind_address;     // --address (client)
+  int address_family = 0;       // -4/--ipv4, -6/--ipv6 (AF_INET, AF_INET6; 0: either)
+  std::string sockopts;         // --sockopts (client socket)
 };
 
 }  // namespace crsync::session

@@ -62,11 +62,16 @@ Status FdChannel::read_some(uint8_t* buf, size_t cap, size_t* n) {
       ::poll(&p, 1, -1);
       continue;
     }
-    if (errno == ECONNRESET || errno == EPIPE) {
+    const int e = errno;
+    if (e == EPIPE) {
       *n = 0;
       return Status::Ok();
     }
-    return Status::Error(ExitCode::kStreamIo, std::string("read error: ") + std::strerror(errno));
+    // A reset connection is a socket error, as upstream reports it (exit
+    // 10), not an orderly end.
+    return Status::Error(
+        e == ECONNRESET ? ExitCode::kSocketIo : ExitCode::kStreamIo,
+        std::string("read error: ") + std::strerror(e) + " (" + std::to_string(e) + ")");
   }
 }
 
