@@ -331,6 +331,16 @@ void print_summary(Context& c) {
   }
 }
 
+// The byte counts of --stats and the summary start after the protocol
+// set-up, as upstream's do (its set-up bytes bypass the buffered I/O that
+// counts them).
+Status start_counting(session::MuxIn& in, session::MuxOut& out) {
+  CRSYNC_RETURN_IF_ERROR(out.flush());
+  in.start_counting();
+  out.start_counting();
+  return Status::Ok();
+}
+
 // A daemon server's module verdicts, where upstream gives them: the I/O
 // timeout and a refused option or failed pre-xfer exec right after the
 // set-up; "read only" before a receiver reads anything; "write only" once
@@ -429,6 +439,7 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
     hp.remote_protocol = daemon->protocol;
   }
   Status s = session::run_handshake(in, out, o, hp, &c.neg);
+  if (s.ok()) s = start_counting(in, out);
   if (s.ok()) s = setup_mux(c, false, push);
   if (s.ok()) add_compat_rules(c, push);
   // The client sends its filter list when the server is the sender, or when
@@ -568,6 +579,7 @@ SessionResult run_server(transport::ByteChannel& raw_ch, const session::Options&
     hp.remote_protocol = daemon->protocol;
   }
   Status s = session::run_handshake(in, out, o, hp, &c.neg);
+  if (s.ok()) s = start_counting(in, out);
   if (s.ok()) output.set_protocol(c.protocol());
   if (s.ok()) s = setup_mux(c, true, sender);
   if (s.ok() && daemon) s = daemon_verdicts(c, output, *daemon, sender, /*after_filters=*/false);

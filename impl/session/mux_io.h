@@ -65,6 +65,10 @@ class MuxIn {
 
   // Raw bytes read from the channel (frame headers included), for --stats.
   uint64_t total_read() const { return total_read_; }
+  // Upstream counts the bytes of a session only from the end of the
+  // protocol set-up (its buffered I/O starts there): what the handshake
+  // consumed is forgotten, what was read ahead of it still counts.
+  void start_counting() { total_read_ = (raw_end_ - raw_pos_) + (end_ - pos_); }
   // Data-stream bytes consumed so far (upstream total_data_read: no frame
   // headers, no messages), for --out-format's %b/%c.
   uint64_t data_read() const { return data_read_; }
@@ -142,6 +146,8 @@ class MuxOut {
   void close() { ch_.close_write(); }
 
   uint64_t total_written() const { return total_written_; }
+  // See MuxIn::start_counting: call with nothing pending.
+  void start_counting() { total_written_ = 0; }
   // Data-stream bytes written so far (upstream total_data_written).
   uint64_t data_written() const { return data_written_; }
 
