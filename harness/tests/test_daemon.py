@@ -168,6 +168,11 @@ VERDICTS = {
     "refused-delete": (lambda w, d, t: ["-a", "--delete", src(w), d.url("refuse/")], None),
     "refused-checksum": (lambda w, d, t: ["-ac", src(w), d.url("refuse/")], None),
     "refuse-allows-others": (lambda w, d, t: ["-a", src(w), d.url("refuse/")], None),
+    # Wildcards in the module paths are expanded by the daemon.
+    # (into the existing cell directory: no "created directory" line)
+    "wildcard-pull": (lambda w, d, t: ["-av", d.url("src/*.txt"), d.url("src/s?b/d*"),
+                                       f"{t}/"], None),
+    "wildcard-no-match": (lambda w, d, t: ["-av", d.url("src/*.none"), f"{t}/"], None),
     # A refused pull: the message, then the connection is reset.
     "refused-checksum-pull": (lambda w, d, t: ["-ac", d.url("refuse/"), f"{t}/dst"], None),
     "missing-path": (lambda w, d, t: ["-a", d.url("nopath/"), f"{t}/dst"], None),

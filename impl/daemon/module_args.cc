@@ -1,5 +1,7 @@
 #include "daemon/module_args.h"
 
+#include "daemon/glob_expand.h"
+
 namespace crsync::daemon {
 
 Status ArgsDecoder::feed(ByteReader& r) {
@@ -86,7 +88,8 @@ std::string clean_path(const std::string& in) {
 }
 
 std::vector<std::string> module_paths(const std::string& module,
-                                      const std::vector<std::string>& args, bool sanitize) {
+                                      const std::vector<std::string>& args, bool sanitize,
+                                      const GlobFilter& allowed) {
   std::vector<std::string> out;
   const std::string sep = " " + module + "/";
   for (std::string a : args) {
@@ -96,7 +99,7 @@ std::vector<std::string> module_paths(const std::string& module,
     for (;;) {
       const size_t p = a.find(sep, s);
       const std::string piece = a.substr(s, p == std::string::npos ? std::string::npos : p - s);
-      out.push_back(sanitize ? sanitize_path(piece) : clean_path(piece));
+      glob_expand(sanitize ? sanitize_path(piece) : clean_path(piece), &out, allowed);
       if (p == std::string::npos) break;
       s = p + sep.size();
     }

@@ -4,7 +4,7 @@
 // list. Everything before "." is options; each argument after it is a
 // path that names the module ("mod/dir/file", or several in one argument
 // separated by " mod/"), which becomes a path inside the module.
-// No I/O.
+// No I/O, but for module_paths' wildcard expansion.
 #pragma once
 
 #include <string>
@@ -12,6 +12,7 @@
 
 #include "base/bytes.h"
 #include "base/status.h"
+#include "daemon/glob_expand.h"
 
 namespace crsync::daemon {
 
@@ -50,8 +51,10 @@ std::string clean_path(const std::string& p);
 
 // The paths after "." for module `module`: its name stripped from the
 // front, " module/" splitting one argument into several, each sanitized
-// (`sanitize`, i.e. no chroot) or cleaned.
+// (`sanitize`, i.e. no chroot) or cleaned, then wildcards expanded in the
+// current directory (glob_expand.h; `allowed` is the daemon filter).
 std::vector<std::string> module_paths(const std::string& module,
-                                      const std::vector<std::string>& args, bool sanitize);
+                                      const std::vector<std::string>& args, bool sanitize,
+                                      const GlobFilter& allowed = nullptr);
 
 }  // namespace crsync::daemon
