@@ -124,7 +124,10 @@ Status ReceivingSide::generate_dir(const FileEntry& e, int32_t ndx, bool partial
   }
   if (!parent.valid()) CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
   // (A directory made in its parent's list is as new as one made now.)
-  set_attrs(parent.get(), base.empty() ? "." : base, e, -1, !exists || created_here, false);
+  // An existing directory's unchanged attributes are left alone, as
+  // upstream's set_file_attrs does (no chown or chmod, so no new ctime).
+  set_attrs(parent.get(), base.empty() ? "." : base, e, -1, !exists || created_here, false,
+            exists && !created_here ? &st : nullptr);
   if (!exists || (st.st_mode & 0700) != 0700) {
     // Keep the directory writable while its contents arrive; the final
     // permissions are set in touch_up_dirs.
@@ -151,7 +154,7 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
     const ssize_t n = ::readlinkat(parent.get(), base.c_str(), buf, sizeof buf);
     if (n >= 0 && std::string(buf, static_cast<size_t>(n)) == target) {
       const uint32_t iflags = itemize_existing(e, st);
-      if (!c_.opts.dry_run) set_attrs(parent.get(), base, e, -1, false, true);
+      if (!c_.opts.dry_run) set_attrs(parent.get(), base, e, -1, false, true, &st);
       if (gen_logs() && gen_logs_item(c_, iflags, e, false)) log_item(iflags, e);
       if (gen_reports_item(c_, iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
       if (c_.opts.remove_source_files == 1) return send_success(ndx);
@@ -207,7 +210,7 @@ Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
   const dev_t rdev = dev ? makedev(e.rdev_major, e.rdev_minor) : 0;
   if (exists && (st.st_mode & S_IFMT) == (e.mode & S_IFMT) && (!dev || st.st_rdev == rdev)) {
     const uint32_t iflags = itemize_existing(e, st);
-    if (!c_.opts.dry_run) set_attrs(parent.get(), base, e, -1, false, true);
+    if (!c_.opts.dry_run) set_attrs(parent.get(), base, e, -1, false, true, &st);
     if (gen_logs() && gen_logs_item(c_, iflags, e, false)) log_item(iflags, e);
     if (gen_reports_item(c_, iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
     if (c_.opts.remove_source_files == 1) return send_success(ndx);
@@ -542,7 +545,13 @@ void ReceivingSide::touch_up_dirs() {
       std::string base;
       const std::string rel = local_name(e);
       if (!dest_.open_parent(rel, &parent, &base).ok()) continue;
-      set_attrs(parent.get(), base.empty() ? "." : base, e, -1, false, true);
+      // Only what differs is changed (upstream retouches a directory's
+      // time only when it differs, and its mode only to undo our 0700).
+      const std::string name = base.empty() ? "." : base;
+      struct stat st {};
+      const bool have = ::fstatat(parent.get(), name.c_str(), &st,
+                                  dest_.is_dirlink(rel) ? 0 : AT_SYMLINK_NOFOLLOW) == 0;
+      set_attrs(parent.get(), name, e, -1, false, true, have ? &st : nullptr);
     }
   }
 }
