@@ -25,7 +25,7 @@ TcpSegment seg(const Endpoint& from, const Endpoint& to, uint32_t seq, std::stri
   return s;
 }
 
-std::string str(const Bytes& b) {
+std::string str(ByteSpan b) {
   return std::string(b.begin(), b.end());
 }
 

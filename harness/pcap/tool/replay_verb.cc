@@ -78,7 +78,7 @@ int run_replay(const Args& in) {
   // the recorded side could be sent (upstream's own processes race the same
   // way), the unsent rest stands as recorded.
   Bytes ours = r.sent;
-  const Bytes& recorded_ours = as_client ? rec.dissection.c2s.raw : rec.dissection.s2c.raw;
+  const StreamBuffer& recorded_ours = as_client ? rec.dissection.c2s.raw : rec.dissection.s2c.raw;
   if (ours.size() < recorded_ours.size())
     ours.insert(ours.end(), recorded_ours.begin() + static_cast<std::ptrdiff_t>(ours.size()),
                 recorded_ours.end());
