@@ -15,9 +15,9 @@
 namespace crsync::pcap {
 namespace {
 
-constexpr uint64_t kDefaultSpill = uint64_t{16} << 20;
+constexpr uint64_t kDefaultSpill = uint64_t{8} << 20;
 constexpr size_t kWriteBuffer = size_t{1} << 20;
-constexpr uint64_t kReleaseEvery = uint64_t{32} << 20;
+constexpr uint64_t kReleaseEvery = uint64_t{16} << 20;
 
 // Live mappings (address, length), whose pages note_read_progress drops.
 std::set<std::pair<const uint8_t*, size_t>>& mappings() {
@@ -192,6 +192,10 @@ void Spool::spill() {
   }
   file_size_ = 0;
   flush();
+  if (fd_ >= 0) {
+    mem_.shrink_to_fit();  // what stays is the write buffer
+    mem_.reserve(kWriteBuffer);
+  }
 }
 
 void Spool::flush() {

@@ -2,7 +2,7 @@
 // memory and, past a threshold, in an unlinked temporary file; finishing it
 // gives a StreamBuffer: the bytes in memory, or the file mapped read-only.
 // Readers of mapped buffers report how far they got (note_read_progress);
-// every few tens of MiB the resident pages of all mappings are dropped
+// every 16 MiB the resident pages of all mappings are dropped
 // (madvise), so reading a gigabyte stream from start to end keeps only a
 // window of it in the process. The bytes stay in the file: a page touched
 // again is read back, so random access still works.
@@ -66,7 +66,7 @@ class Spool {
   // be created, written or mapped makes the spool keep its bytes in memory.
   StreamBuffer finish();
 
-  // 16 MiB, or $CRSYNC_PCAP_SPILL_BYTES (0: every non-empty spool spills,
+  // 8 MiB, or $CRSYNC_PCAP_SPILL_BYTES (0: every non-empty spool spills,
   // which is how tests run the file path over small captures).
   static uint64_t default_spill_threshold();
 

@@ -78,7 +78,7 @@ def record(pcap: str, work: Path, mib: int) -> Path:
     finally:
         daemon.terminate()
         daemon.wait()
-    if c.returncode != 0 or " 0 dropped" not in c.stderr:
+    if c.returncode != 0 or "(0 dropped" not in c.stderr:
         raise SystemExit(f"capture failed: {c.stderr}")
     shutil.rmtree(src)
     shutil.rmtree(dst)

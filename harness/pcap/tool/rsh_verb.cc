@@ -5,6 +5,7 @@
 // (the server's arguments with it). record-rsh runs an rsync client with
 // rsh-tee interposed.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -38,10 +39,21 @@ bool split_command(Args& args, Args* command) {
   return false;
 }
 
+// Waits until `fd` is ready: rsync may leave the remote shell's stdin or
+// stdout non-blocking.
+void wait_ready(int fd, short events) {
+  pollfd p{fd, events, 0};
+  ::poll(&p, 1, -1);
+}
+
 bool write_all(int fd, const char* p, size_t n) {
   while (n) {
     const ssize_t w = ::write(fd, p, n);
     if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      wait_ready(fd, POLLOUT);
+      continue;
+    }
     if (w <= 0) return false;
     p += w;
     n -= static_cast<size_t>(w);
@@ -68,6 +80,10 @@ class Recorder {
     for (;;) {
       const ssize_t n = ::read(in, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        wait_ready(in, POLLIN);
+        continue;
+      }
       if (n <= 0) break;
       {
         std::lock_guard<std::mutex> lock(mu_);
