@@ -8,7 +8,7 @@ then runs `crsync-pcap show --summary` (and with --diff, `diff` of the
 capture with itself) under /usr/bin/time -v and prints one JSON object: the
 capture's size, the wall time, MB/s and peak RSS of each run.
 
-  big_capture.py [--pcap BIN] [--mib N] [--dir DIR] [--keep] [--diff]
+  big_capture.py [--pcap BIN] [--mib N] [--dir DIR] [--keep] [--diff] [--bwlimit KIBPS]
 
 The work directory (default: a new one under /var/tmp) is removed unless
 --keep. Used by harness/tests/test_pcap_memory.py and for the numbers in
@@ -60,7 +60,7 @@ def write_random(path: Path, mib: int) -> None:
             f.write(os.urandom(1 << 20))
 
 
-def record(pcap: str, work: Path, mib: int) -> Path:
+def record(pcap: str, work: Path, mib: int, bwlimit: int) -> Path:
     src, dst = work / "src", work / "dst"
     src.mkdir()
     dst.mkdir()
@@ -73,7 +73,8 @@ def record(pcap: str, work: Path, mib: int) -> Path:
     out = work / "capture.pcap"
     try:
         wait_port(port)
-        c = subprocess.run([pcap, "capture", "--port", str(port), "-o", str(out), "--", "rsync", "-a",
+        limit = [f"--bwlimit={bwlimit}"] if bwlimit else []
+        c = subprocess.run([pcap, "capture", "--port", str(port), "-o", str(out), "--", "rsync", "-a", *limit,
                             f"rsync://127.0.0.1:{port}/src/", f"{dst}/"], capture_output=True, text=True)
     finally:
         daemon.terminate()
@@ -101,12 +102,14 @@ def main() -> int:
     ap.add_argument("--dir", default=None)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--diff", action="store_true")
+    ap.add_argument("--bwlimit", type=int, default=0,
+                    help="rsync --bwlimit (KiB/s): slower, so that a busy machine drops no packet")
     a = ap.parse_args()
     pcap = a.pcap or default_pcap()
     work = Path(a.dir) if a.dir else Path(tempfile.mkdtemp(prefix="crsync-bigcap-", dir="/var/tmp"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        cap = record(pcap, work, a.mib)
+        cap = record(pcap, work, a.mib, a.bwlimit)
         size = cap.stat().st_size
         res = {"mib": a.mib, "capture_bytes": size, "capture": str(cap) if a.keep else None}
         runs = {"show_summary": [pcap, "show", str(cap), "--summary"]}
