@@ -31,7 +31,10 @@ SCENARIOS = [
     ("pull-a-p29", "pull", ["-a", "--protocol=29", "--checksum-seed=7"], "src", None),
     ("push-a-p29", "push", ["-a", "--protocol=29", "--checksum-seed=7"], "src", None),
     ("push-delete-delta", "push", ["-a", "--delete", "--checksum-seed=7"], "src", "basis"),
-    ("pull-delete-delta-z", "pull", ["-az", "--delete", "--checksum-seed=7"], "src", "basis"),
+    ("pull-delete-delta-zlib", "pull", ["-az", "--compress-choice=zlib", "--delete", "--checksum-seed=7"], "src",
+     "basis"),
+    ("push-delta-lz4-noinc", "push", ["-az", "--compress-choice=lz4", "--no-inc-recursive", "--checksum-seed=7"],
+     "src", "basis"),
     ("pull-cc-md5", "pull", ["-a", "--checksum-choice=md5", "--checksum-seed=7"], "src", "basis"),
 ]
 
@@ -92,7 +95,8 @@ def test_recorded_twice_decodes_fully_and_agrees(trees, tmp_path, name, directio
     assert ("pull" if direction == "pull" else "push") in facts, facts
     assert facts.startswith("protocol 29" if "--protocol=29" in opts else "protocol 32"), facts
     if "-az" in opts:
-        assert "compress" in facts, facts
+        choice = next((o.split("=")[1] for o in opts if o.startswith("--compress-choice=")), "zstd")
+        assert f"compress {choice}" in facts, facts
     kinds = {e["kind"] for e in elements}
     assert "protocol version" in kinds and "file-list entry" in kinds, kinds
     versions = [e for e in elements if e["kind"] == "protocol version"]
@@ -146,6 +150,14 @@ def test_a_cut_recording_is_undecoded_at_the_end(trees, tmp_path):
     code, _, elements, summary = show_json(a)
     assert code == 1 and summary["c2s_undecoded"] > 0, summary
     assert [e for e in elements if e.get("undecoded")], elements[-3:]
+
+
+def test_streams_and_replay_refuse_a_recording(trees, tmp_path):
+    a = tmp_path / "a"
+    record(trees, "pull-a", "pull", ["-a"], "src", None, a)
+    for argv in (["streams", a], ["replay", "--as-client", a, "--port", "1"]):
+        r = subprocess.run([str(pcap_tool()), *map(str, argv)], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2, (argv, r)
 
 
 def test_not_a_recording_is_unusable(tmp_path):

@@ -62,6 +62,11 @@ int run_replay(const Args& in) {
     std::fprintf(stderr, "crsync-pcap: %s: %s\n", cap.c_str(), st.to_string().c_str());
     return kExitUnusable;
   }
+  if (!rec.remote_command.empty()) {
+    std::fprintf(stderr, "crsync-pcap: %s: a remote-shell recording cannot be replayed over TCP\n",
+                 cap.c_str());
+    return kExitUnusable;
+  }
   if (!have_password) {
     const char* env = std::getenv("RSYNC_PASSWORD");
     o.password = env ? env : scenario_password(cap);
