@@ -1,8 +1,10 @@
 // The crsync-pcap dissector and diff over arbitrary input. First byte even:
 // the rest is a capture file (pcap or pcapng) read through libpcap,
 // reassembled, and every connection dissected. Odd: the rest is two raw
-// streams (c2s, s2c; the next two bytes give the split) dissected directly.
-// Each dissection is then diffed with itself (which must hold at L0).
+// streams (c2s, s2c; the next two bytes give the split) dissected directly,
+// as a daemon session and as a remote-shell session (the server command
+// line picked by the first byte). Each dissection is then diffed with itself (which must hold at
+// L0).
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -38,6 +40,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const size_t n = size - 3;
     const size_t cut = split < n ? split : n;
     check(pcap::dissect_session(Bytes(rest, rest + cut), Bytes(rest + cut, rest + n)));
+    static const std::vector<std::string> kServerArgs[] = {
+        {"--server", "--sender", "-logDtpre.iLsfxCIvu", ".", "src/"},
+        {"--server", "-logDtprze.iLsfxCIvu", "--delete-during", ".", "dst/"},
+        {"--server", "--sender", "-lHogDtpre.iLsfxCIvu", "--checksum-seed=7", ".", "src/"},
+        {"--server", "-logDtpr", "--protocol=29", ".", "dst/"}};
+    check(pcap::dissect_rsh_session(Bytes(rest, rest + cut), Bytes(rest + cut, rest + n),
+                                    kServerArgs[(data[0] >> 1) % 4]));
     return 0;
   }
   const int fd = memfd_create("pcap", 0);

@@ -85,6 +85,20 @@ size_t when(const DiffOptions& o, Dir d, uint64_t off) {
   return o.when_a ? o.when_a(d, off) : static_cast<size_t>(off);
 }
 
+// The first offset in [from, n) where the streams differ, else n; read in
+// steps so that mapped streams stay mostly out of memory.
+size_t first_mismatch(const StreamBuffer& a, const StreamBuffer& b, size_t from, size_t n) {
+  constexpr size_t kStep = size_t{4} << 20;
+  while (from < n) {
+    const size_t to = from + std::min(kStep, n - from);
+    const auto m = std::mismatch(a.begin() + from, a.begin() + to, b.begin() + from);
+    note_read_progress(2 * (to - from));
+    if (m.first != a.begin() + to) return static_cast<size_t>(m.first - a.begin());
+    from = to;
+  }
+  return n;
+}
+
 LevelResult diff_l0(const Dissection& A, const Dissection& B, const DiffOptions& o) {
   LevelResult total;
   bool found = false;
@@ -95,10 +109,7 @@ LevelResult diff_l0(const Dissection& A, const Dissection& B, const DiffOptions&
     const size_t n = std::min(a.raw.size(), b.raw.size());
     size_t i = 0;
     for (;;) {
-      const auto m = std::mismatch(a.raw.begin() + static_cast<std::ptrdiff_t>(i),
-                                   a.raw.begin() + static_cast<std::ptrdiff_t>(n),
-                                   b.raw.begin() + static_cast<std::ptrdiff_t>(i));
-      const size_t p = static_cast<size_t>(m.first - a.raw.begin());
+      const size_t p = first_mismatch(a.raw, b.raw, i, n);
       r.compared += p - i;
       if (p == n && a.raw.size() == b.raw.size()) break;
       const Element* ea = element_at(a, p);

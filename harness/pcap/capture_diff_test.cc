@@ -74,8 +74,8 @@ bool pick_offset(const DirectionDissection& d, const Element& e, Mutation m, uin
   return false;
 }
 
-Bytes mutate(const Bytes& raw, uint64_t p, Mutation m) {
-  Bytes b = raw;
+Bytes mutate(ByteSpan raw, uint64_t p, Mutation m) {
+  Bytes b(raw.begin(), raw.end());
   const auto at = b.begin() + static_cast<std::ptrdiff_t>(p);
   switch (m) {
     case Mutation::kFlip: *at ^= 0x5a; break;
@@ -107,7 +107,7 @@ TEST_P(Mutations, EveryElementKindIsNamedWithItsDirection) {
         uint64_t p = 0;
         if (!pick_offset(a.dir(dir), e, m, &p)) continue;
         kinds.insert(key);
-        Bytes c2s = a.c2s.raw, s2c = a.s2c.raw;
+        Bytes c2s = a.c2s.raw.bytes(), s2c = a.s2c.raw.bytes();
         (dir == Dir::kC2S ? c2s : s2c) = mutate(a.dir(dir).raw, p, m);
         const Dissection b = dissect_session(std::move(c2s), std::move(s2c));
         DiffOptions o;
@@ -166,7 +166,7 @@ TEST(DiffReport, NamesTheFieldWithExpectedAndActualValues) {
   // The entry's last byte: the high byte of its gid varint? No: find the
   // mtime by re-encoding is overkill; flip the size byte instead, located
   // by value (49152 = 0xC000 as a varlong: its bytes 00 c0).
-  Bytes s2c = a.s2c.raw;
+  Bytes s2c = a.s2c.raw.bytes();
   bool done = false;
   for (uint64_t k = 0; k + 1 < entry->data_length && !done; ++k) {
     const uint64_t p = a.s2c.demux.map.raw_offset(entry->data_offset + k);
@@ -176,7 +176,7 @@ TEST(DiffReport, NamesTheFieldWithExpectedAndActualValues) {
     }
   }
   ASSERT_TRUE(done);
-  const Dissection b = dissect_session(a.c2s.raw, std::move(s2c));
+  const Dissection b = dissect_session(a.c2s.raw.bytes(), std::move(s2c));
   const DiffReport r = diff_sessions(a, b, {});
   ASSERT_FALSE(r.levels[2].holds);
   EXPECT_EQ(r.levels[2].first.element_a, entry->describe());
@@ -198,9 +198,9 @@ TEST(DiffReport, AuthIsMaskedByDefault) {
   for (const Element& e : a.c2s.elements)
     if (e.kind == "auth response") resp = &e;
   ASSERT_NE(resp, nullptr);
-  Bytes c2s = a.c2s.raw;
+  Bytes c2s = a.c2s.raw.bytes();
   c2s[resp->offset + resp->length - 3] ^= 0x01;  // a digest character, same length
-  const Dissection b = dissect_session(std::move(c2s), a.s2c.raw);
+  const Dissection b = dissect_session(std::move(c2s), a.s2c.raw.bytes());
   const DiffReport masked = diff_sessions(a, b, {});
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(masked.levels[i].holds) << i;
   EXPECT_FALSE(masked.masks.empty());
@@ -236,7 +236,7 @@ TEST(DiffReport, ReframedStreamHoldsAtL1NotL0) {
   header(0);  // and a keepalive
   header(len - first);
   s2c.insert(s2c.end(), payload + first, a.s2c.raw.end());
-  const Dissection b = dissect_session(a.c2s.raw, std::move(s2c));
+  const Dissection b = dissect_session(a.c2s.raw.bytes(), std::move(s2c));
   EXPECT_EQ(b.undecoded_bytes(), 0u);
   const DiffReport r = diff_sessions(a, b, {});
   EXPECT_FALSE(r.levels[0].holds);

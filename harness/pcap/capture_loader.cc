@@ -1,5 +1,7 @@
 #include "pcap/capture_loader.h"
 
+#include "pcap/raw_recording.h"
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -50,7 +52,32 @@ Status pick_connection(const std::vector<Connection>& conns, const std::string& 
   return Status::Ok();
 }
 
+namespace {
+
+Status load_raw_session(const std::string& path, const std::string& selector, LoadedSession* out) {
+  if (!selector.empty() && selector != "0")
+    return Status::Protocol("no connection " + selector + " (a remote-shell recording has one)");
+  RawRecording rec;
+  CRSYNC_RETURN_IF_ERROR(load_raw_recording(path, &rec));
+  out->path = path;
+  out->connection = 0;
+  out->connections = 1;
+  out->client = {"client", 0};
+  out->server = {"server", 0};
+  for (const std::string& a : rec.argv)
+    out->remote_command += (out->remote_command.empty() ? "" : " ") + a;
+  out->c2s_frames = std::move(rec.c2s_chunks);
+  out->s2c_frames = std::move(rec.s2c_chunks);
+  std::sort(out->c2s_frames.begin(), out->c2s_frames.end());
+  std::sort(out->s2c_frames.begin(), out->s2c_frames.end());
+  out->dissection = dissect_rsh_session(std::move(rec.c2s), std::move(rec.s2c), rec.server_args);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status load_session(const std::string& path, const std::string& selector, LoadedSession* out) {
+  if (is_raw_recording(path)) return load_raw_session(path, selector, out);
   std::vector<Connection> conns;
   CRSYNC_RETURN_IF_ERROR(reassemble_file(path, &conns));
   size_t i = 0;

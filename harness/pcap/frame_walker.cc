@@ -61,10 +61,11 @@ void decode_message(uint8_t code, ByteSpan payload, Element& e) {
   }
 }
 
-void walk_frames(ByteSpan raw, size_t start, Dir dir, Demultiplexed* out) {
+namespace {
+
+void walk(ByteSpan raw, size_t start, Dir dir, Spool& data, Demultiplexed* out) {
   ByteReader r(raw);
   r.seek(start);
-  if (start < raw.size()) out->data.reserve(raw.size() - start);
   while (!r.empty()) {
     const size_t at = r.pos();
     wire::MplexHeader h;
@@ -85,8 +86,8 @@ void walk_frames(ByteSpan raw, size_t start, Dir dir, Demultiplexed* out) {
                           " of its bytes present");
       out->elements.push_back(std::move(e));
       if (h.code == static_cast<uint8_t>(wire::MsgCode::kData)) {
-        out->map.add(out->data.size(), at + 4, r.remaining());
-        out->data.insert(out->data.end(), r.rest().begin(), r.rest().end());
+        out->map.add(data.size(), at + 4, r.remaining());
+        data.append(r.rest());
       } else {
         Element u;
         u.dir = dir;
@@ -123,8 +124,8 @@ void walk_frames(ByteSpan raw, size_t start, Dir dir, Demultiplexed* out) {
       e.in_l1 = e.in_l2 = false;
       e.add("length", std::to_string(h.length));
       if (h.length == 0) e.add("keepalive", "empty MSG_DATA");
-      out->map.add(out->data.size(), at + 4, h.length);
-      out->data.insert(out->data.end(), payload.begin(), payload.end());
+      out->map.add(data.size(), at + 4, h.length);
+      data.append(payload);
     } else {
       e.kind = "message";
       e.length = 4 + h.length;
@@ -139,13 +140,29 @@ void walk_frames(ByteSpan raw, size_t start, Dir dir, Demultiplexed* out) {
       decode_message(h.code, payload, e);
     }
     out->elements.push_back(std::move(e));
+    note_read_progress(4 + h.length);
   }
+}
+
+}  // namespace
+
+void walk_frames(ByteSpan raw, size_t start, Dir dir, Demultiplexed* out) {
+  Spool data;
+  walk(raw, start, dir, data, out);
+  out->data = data.finish();
 }
 
 void plain_stream(ByteSpan raw, size_t start, Demultiplexed* out) {
   if (start >= raw.size()) return;
   out->map.add(0, start, raw.size() - start);
-  out->data.assign(raw.begin() + static_cast<std::ptrdiff_t>(start), raw.end());
+  Spool data;
+  constexpr size_t kStep = size_t{4} << 20;
+  for (size_t at = start; at < raw.size(); at += kStep) {
+    const size_t n = std::min(kStep, raw.size() - at);
+    data.append(raw.subspan(at, n));
+    note_read_progress(n);
+  }
+  out->data = data.finish();
 }
 
 }  // namespace crsync::pcap

@@ -11,6 +11,7 @@
 
 #include "base/bytes.h"
 #include "pcap/element.h"
+#include "pcap/spool.h"
 
 namespace crsync::pcap {
 
@@ -30,7 +31,7 @@ class DataMap {
 };
 
 struct Demultiplexed {
-  Bytes data;
+  StreamBuffer data;  // in memory, or a mapped temporary file when large
   DataMap map;
   std::vector<Element> elements;  // frame headers, messages, a truncated tail
 };

@@ -157,7 +157,7 @@ std::string line_at(const Bytes& b, const std::string& prefix) {
 
 Status replay_as_client(const LoadedSession& rec, const ReplayOptions& o, ReplayResult* out) {
   const Dissection& d = rec.dissection;
-  Bytes script = d.c2s.raw;
+  Bytes script = d.c2s.raw.bytes();
   const Element* response = nullptr;
   for (const Element& e : d.c2s.elements)
     if (e.kind == "auth response") response = &e;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "pcap/rsh_session.h"
 #include "pcap/stream_cursor.h"
 #include "pcap/text_stage.h"
 #include "pcap/transfer_dissector.h"
@@ -58,34 +59,18 @@ void rest_undecoded(DirectionDissection& d, Dir dir, uint64_t from, const std::s
 }  // namespace
 
 ByteSpan DirectionDissection::l1_bytes(const Element& e) const {
-  const Bytes& buf = e.plane == Plane::kData ? demux.data : raw;
+  const StreamBuffer& buf = e.plane == Plane::kData ? demux.data : raw;
   if (e.data_offset > buf.size() || e.data_length > buf.size() - e.data_offset) return {};
-  return ByteSpan(buf).subspan(e.data_offset, e.data_length);
+  note_read_progress(e.data_length);
+  return buf.span().subspan(e.data_offset, e.data_length);
 }
 
-Dissection dissect_session(Bytes c2s, Bytes s2c) {
-  Dissection d;
-  d.c2s.raw = std::move(c2s);
-  d.s2c.raw = std::move(s2c);
-  Status st = parse_daemon_text(d.c2s.raw, d.s2c.raw, &d.text);
-  if (!st.ok()) {
-    d.problem = st.to_string();
-    rest_undecoded(d.c2s, Dir::kC2S, 0, d.problem);
-    rest_undecoded(d.s2c, Dir::kS2C, 0, d.problem);
-    finish_direction(d.c2s);
-    finish_direction(d.s2c);
-    return d;
-  }
-  d.daemon = true;
-  text_elements(d.c2s.raw, d.s2c.raw, d.text, &d.c2s.elements, &d.s2c.elements);
-  if (d.text.listing || d.text.refused) {
-    rest_undecoded(d.c2s, Dir::kC2S, d.text.c2s_binary, "bytes after the text exchange");
-    rest_undecoded(d.s2c, Dir::kS2C, d.text.s2c_binary, "bytes after the text exchange");
-    finish_direction(d.c2s);
-    finish_direction(d.s2c);
-    return d;
-  }
-  st = parse_binary_prologue(d.c2s.raw, d.s2c.raw, d.text, &d.prologue);
+namespace {
+
+// Everything after the text phase (daemon) or the version exchange (remote
+// shell): the binary prologue, the frames and the transfer.
+void dissect_binary(Dissection& d) {
+  Status st = parse_binary_prologue(d.c2s.raw, d.s2c.raw, d.text, &d.prologue);
   if (st.ok()) st = derive_session_facts(d.text, d.prologue, &d.facts);
   if (!st.ok()) {
     d.problem = st.to_string();
@@ -93,11 +78,10 @@ Dissection dissect_session(Bytes c2s, Bytes s2c) {
     rest_undecoded(d.s2c, Dir::kS2C, d.text.s2c_binary, d.problem);
     finish_direction(d.c2s);
     finish_direction(d.s2c);
-    return d;
+    return;
   }
   d.have_facts = true;
   prologue_elements(d.prologue, d.facts.seed_pinned, &d.c2s.elements, &d.s2c.elements);
-
   walk_frames(d.s2c.raw, d.prologue.s2c_mux, Dir::kS2C, &d.s2c.demux);
   if (d.facts.mux_c2s)
     walk_frames(d.c2s.raw, d.prologue.c2s_after, Dir::kC2S, &d.c2s.demux);
@@ -131,6 +115,54 @@ Dissection dissect_session(Bytes c2s, Bytes s2c) {
       if (e.undecoded && d.problem.empty())
         d.problem = e.describe() + " at " + std::to_string(e.offset) + ": " +
                     (e.fields.empty() ? "" : e.fields[0].value);
+}
+
+// The streams' start could not be read: both directions are undecoded.
+void all_undecoded(Dissection& d, const Status& st) {
+  d.problem = st.to_string();
+  rest_undecoded(d.c2s, Dir::kC2S, 0, d.problem);
+  rest_undecoded(d.s2c, Dir::kS2C, 0, d.problem);
+  finish_direction(d.c2s);
+  finish_direction(d.s2c);
+}
+
+}  // namespace
+
+Dissection dissect_session(StreamBuffer c2s, StreamBuffer s2c) {
+  Dissection d;
+  d.c2s.raw = std::move(c2s);
+  d.s2c.raw = std::move(s2c);
+  Status st = parse_daemon_text(d.c2s.raw, d.s2c.raw, &d.text);
+  if (!st.ok()) {
+    all_undecoded(d, st);
+    return d;
+  }
+  d.daemon = true;
+  text_elements(d.c2s.raw, d.s2c.raw, d.text, &d.c2s.elements, &d.s2c.elements);
+  if (d.text.listing || d.text.refused) {
+    rest_undecoded(d.c2s, Dir::kC2S, d.text.c2s_binary, "bytes after the text exchange");
+    rest_undecoded(d.s2c, Dir::kS2C, d.text.s2c_binary, "bytes after the text exchange");
+    finish_direction(d.c2s);
+    finish_direction(d.s2c);
+    return d;
+  }
+  dissect_binary(d);
+  return d;
+}
+
+Dissection dissect_rsh_session(StreamBuffer c2s, StreamBuffer s2c,
+                               const std::vector<std::string>& server_args) {
+  Dissection d;
+  d.c2s.raw = std::move(c2s);
+  d.s2c.raw = std::move(s2c);
+  Status st = parse_rsh_start(d.c2s.raw, d.s2c.raw, server_args, &d.text);
+  if (!st.ok()) {
+    all_undecoded(d, st);
+    return d;
+  }
+  d.remote_shell = true;
+  rsh_start_elements(d.text, &d.c2s.elements, &d.s2c.elements);
+  dissect_binary(d);
   return d;
 }
 

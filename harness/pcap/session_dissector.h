@@ -1,5 +1,5 @@
-// Dissects one recorded daemon session from its two reassembled byte
-// streams: text exchange, binary prologue, multiplex frames and messages,
+// Dissects one recorded daemon or remote-shell session from its two byte
+// streams: text exchange or version exchange, binary prologue, multiplex frames and messages,
 // and the transfer roles' data, into one ordered list of elements per
 // direction. Pure: no I/O; every byte of both streams is either inside a
 // decoded element or reported in an "undecoded" one.
@@ -18,7 +18,7 @@
 namespace crsync::pcap {
 
 struct DirectionDissection {
-  Bytes raw;                      // the reassembled stream
+  StreamBuffer raw;               // the reassembled stream
   Demultiplexed demux;            // MSG_DATA content and its map to raw offsets
   std::vector<Element> elements;  // every element, by raw offset
   uint64_t decoded_bytes = 0;     // raw bytes inside decoded elements
@@ -28,7 +28,8 @@ struct DirectionDissection {
 };
 
 struct Dissection {
-  bool daemon = false;  // the text phase parsed as an rsync daemon session
+  bool daemon = false;        // the text phase parsed as an rsync daemon session
+  bool remote_shell = false;  // a remote-shell session whose versions parsed
   DaemonText text;
   BinaryPrologue prologue;
   bool have_facts = false;
@@ -40,6 +41,11 @@ struct Dissection {
   uint64_t undecoded_bytes() const { return c2s.undecoded_bytes() + s2c.undecoded_bytes(); }
 };
 
-Dissection dissect_session(Bytes c2s, Bytes s2c);
+Dissection dissect_session(StreamBuffer c2s, StreamBuffer s2c);
+
+// A remote-shell session: the options come from the server's command line
+// (its arguments from "--server" on), there is no text phase.
+Dissection dissect_rsh_session(StreamBuffer c2s, StreamBuffer s2c,
+                               const std::vector<std::string>& server_args);
 
 }  // namespace crsync::pcap

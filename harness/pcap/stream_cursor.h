@@ -9,6 +9,7 @@
 #include "base/bytes.h"
 #include "base/status.h"
 #include "pcap/element.h"
+#include "pcap/spool.h"
 
 namespace crsync::pcap {
 
@@ -24,6 +25,7 @@ struct StreamCursor {
     e.plane = Plane::kData;
     e.data_offset = start;
     e.data_length = r.pos() - start;
+    note_read_progress(e.data_length);
     out->push_back(std::move(e));
     return out->back();
   }

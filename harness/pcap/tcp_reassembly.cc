@@ -32,7 +32,8 @@ void Reassembler::place(Dir& d, TcpSegment& seg) {
   // base back.
   const auto rel = static_cast<int64_t>(static_cast<int32_t>(start - d.base));
   if (rel < d.min_rel) d.min_rel = rel;
-  d.segs.push_back({bias(rel), d.arrivals++, seg.frame, std::move(seg.payload)});
+  d.segs.push_back({bias(rel), d.arrivals++, seg.frame, d.log.size(), seg.payload.size()});
+  d.log.append(seg.payload);
 }
 
 void Reassembler::add(TcpSegment&& seg) {
@@ -74,9 +75,19 @@ HalfStream Reassembler::build(Dir& d) {
   std::stable_sort(d.segs.begin(), d.segs.end(), [](const Pending& x, const Pending& y) {
     return x.offset != y.offset ? x.offset < y.offset : x.arrival < y.arrival;
   });
-  size_t total = 0;
-  for (const Pending& p : d.segs) total += p.payload.size();
-  h.data.reserve(total);  // one allocation: no copies as the stream grows
+  // The common case: the log is the stream (every segment in order, no
+  // overlap, no hole), and becomes it without a copy.
+  bool log_is_stream = true;
+  uint64_t expect = 0;
+  for (const Pending& p : d.segs) {
+    if (p.offset - zero != expect || p.log_pos != expect) {
+      log_is_stream = false;
+      break;
+    }
+    expect += p.len;
+  }
+  Spool out;
+  uint64_t end = 0;
   size_t max_arrival_seen = 0;
   bool any = false;
   for (const Pending& p : d.segs) {
@@ -85,7 +96,6 @@ HalfStream Reassembler::build(Dir& d) {
     max_arrival_seen = std::max(max_arrival_seen, p.arrival);
     any = true;
     const uint64_t off = p.offset - zero;
-    const uint64_t end = h.data.size();
     if (off > end) {
       if (!h.stats.gap) {
         h.stats.gap = true;
@@ -94,14 +104,16 @@ HalfStream Reassembler::build(Dir& d) {
       continue;
     }
     if (h.stats.gap) continue;
-    const uint64_t overlap = std::min<uint64_t>(end - off, p.payload.size());
+    const uint64_t overlap = std::min<uint64_t>(end - off, p.len);
     h.stats.duplicate_bytes += overlap;
-    if (overlap < p.payload.size()) {
+    if (overlap < p.len) {
       h.frames.emplace_back(end, p.frame);
-      h.data.insert(h.data.end(), p.payload.begin() + static_cast<ptrdiff_t>(overlap),
-                    p.payload.end());
+      if (!log_is_stream) d.log.copy_range(p.log_pos + overlap, p.len - overlap, out);
+      end += p.len - overlap;
     }
   }
+  h.data = log_is_stream ? d.log.finish() : out.finish();
+  d.log = Spool();
   return h;
 }
 

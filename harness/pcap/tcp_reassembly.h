@@ -1,7 +1,9 @@
 // TCP stream reassembly by sequence number: segments are placed at their
 // offset from the initial sequence number, so retransmissions, duplicates,
 // overlaps and out-of-order arrival all yield the byte stream the
-// application saw. Several connections in one capture are kept apart and
+// application saw. Payloads are logged in arrival order in a Spool (memory,
+// then a temporary file) and the stream is built from the log, so a capture
+// larger than memory reassembles. Several connections in one capture are kept apart and
 // ordered by their first frame.
 #pragma once
 
@@ -10,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "pcap/spool.h"
 #include "pcap/tcp_segment.h"
 
 namespace crsync::pcap {
@@ -24,7 +27,7 @@ struct StreamStats {
 
 struct HalfStream {
   Endpoint from, to;
-  Bytes data;
+  StreamBuffer data;  // in memory, or a mapped temporary file when large
   StreamStats stats;
   bool reset = false;  // the sending side ended the connection with RST
   // For each payload segment placed: (stream offset, frame number), used to
@@ -53,7 +56,8 @@ class Reassembler {
     uint64_t offset;  // relative to the direction's base sequence number
     size_t arrival;
     size_t frame;
-    Bytes payload;
+    uint64_t log_pos;  // where the payload is in the direction's log
+    size_t len;
   };
   struct Dir {
     Endpoint from, to;
@@ -61,6 +65,7 @@ class Reassembler {
     uint32_t base = 0;  // sequence number of stream offset 0
     int64_t min_rel = 0;
     std::vector<Pending> segs;
+    Spool log;  // every payload in arrival order; memory stays bounded
     size_t arrivals = 0;
     bool rst = false;  // this side reset the connection
   };

@@ -62,6 +62,11 @@ int run_replay(const Args& in) {
     std::fprintf(stderr, "crsync-pcap: %s: %s\n", cap.c_str(), st.to_string().c_str());
     return kExitUnusable;
   }
+  if (!rec.remote_command.empty()) {
+    std::fprintf(stderr, "crsync-pcap: %s: a remote-shell recording cannot be replayed over TCP\n",
+                 cap.c_str());
+    return kExitUnusable;
+  }
   if (!have_password) {
     const char* env = std::getenv("RSYNC_PASSWORD");
     o.password = env ? env : scenario_password(cap);
@@ -78,7 +83,7 @@ int run_replay(const Args& in) {
   // the recorded side could be sent (upstream's own processes race the same
   // way), the unsent rest stands as recorded.
   Bytes ours = r.sent;
-  const Bytes& recorded_ours = as_client ? rec.dissection.c2s.raw : rec.dissection.s2c.raw;
+  const StreamBuffer& recorded_ours = as_client ? rec.dissection.c2s.raw : rec.dissection.s2c.raw;
   if (ours.size() < recorded_ours.size())
     ours.insert(ours.end(), recorded_ours.begin() + static_cast<std::ptrdiff_t>(ours.size()),
                 recorded_ours.end());

@@ -92,17 +92,22 @@ int run_show(const Args& in) {
   }
   const Dissection& d = s.dissection;
   const std::string facts = d.have_facts ? d.facts.summary()
-                            : d.daemon   ? "protocol " + std::to_string(d.text.protocol)
-                                         : "not an rsync daemon session";
+                            : d.daemon || d.remote_shell
+                                ? "protocol " + std::to_string(d.text.protocol)
+                            : s.remote_command.empty() ? "not an rsync daemon session"
+                                                       : "not an rsync remote-shell session";
   if (json) {
-    std::printf("%s\n", nlohmann::json{{"type", "session"},
-                                       {"capture", s.path},
-                                       {"connection", s.connection},
-                                       {"client", s.client.to_string()},
-                                       {"server", s.server.to_string()},
-                                       {"facts", facts}}
-                            .dump()
-                            .c_str());
+    nlohmann::json j{{"type", "session"},
+                     {"capture", s.path},
+                     {"connection", s.connection},
+                     {"client", s.client.to_string()},
+                     {"server", s.server.to_string()},
+                     {"facts", facts}};
+    if (!s.remote_command.empty()) j["remote_command"] = s.remote_command;
+    std::printf("%s\n", j.dump().c_str());
+  } else if (!s.remote_command.empty()) {
+    std::printf("# %s remote shell: %s\n# %s\n", s.path.c_str(), s.remote_command.c_str(),
+                facts.c_str());
   } else {
     std::printf("# %s connection %zu: %s -> %s\n# %s\n", s.path.c_str(), s.connection,
                 s.client.to_string().c_str(), s.server.to_string().c_str(), facts.c_str());

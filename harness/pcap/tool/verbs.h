@@ -15,6 +15,8 @@ int run_show(const Args& args);
 int run_diff(const Args& args);
 int run_replay(const Args& args);
 int run_capture(const Args& args);
+int run_rsh_tee(const Args& args);
+int run_record_rsh(const Args& args);
 
 // Option helpers: "--name value" or "--name=value".
 bool take_flag(Args& args, const std::string& name);
