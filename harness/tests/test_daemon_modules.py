@@ -49,6 +49,7 @@ def modules(base, up):
     exc = base / "exclude.rules"
     inc.write_text("# comment\nsecret/deep/\n")
     exc.write_text("secret/\n")
+    mlog = up.parent / "module.log"
     return {
         "filt": {"path": base / "src", **FILTERS},
         "filtup": {"path": up, "read only": "no", **FILTERS},
@@ -59,8 +60,10 @@ def modules(base, up):
         "chm": {"path": base / "src", "outgoing chmod": "Fgo-r,Dg-x", "charset": "utf-8"},
         "chmup": {"path": up, "read only": "no", "incoming chmod": "Fo-rwx,Fu+x,Dg-w"},
         "badinc": {"path": base / "src", "include from": base / "no-such-file"},
-        "xlog": {"path": base / "src", "transfer logging": "yes"},
-        "xlogup": {"path": up, "read only": "no", "transfer logging": "yes",
+        # A module's own "log file" takes over from --log-file once the
+        # module is chosen (without one upstream logs to syslog).
+        "xlog": {"path": base / "src", "transfer logging": "yes", "log file": mlog},
+        "xlogup": {"path": up, "read only": "no", "transfer logging": "yes", "log file": mlog,
                    "log format": "%o %i %n%L %l %B %m [%-12a] %P"},
         "quiet": {"path": up, "read only": "no", "max verbosity": "0"},
         "noatime": {"path": base / "src", "open noatime": "yes", "ignore nonreadable": "yes"},
@@ -106,7 +109,8 @@ def run(base, tmp, daemon_bin, client_bin, argv_of, tag, prepare=None):
     with Daemon(daemon_bin, work / "d", modules(base, up)) as d:
         rc, out, err = run_client(client_bin, argv_of(d, work))
     return (rc, normalise(out), normalise(err),
-            {"up": snapshot(up), "dst": snapshot(dst)}, log_lines(d.log))
+            {"up": snapshot(up), "dst": snapshot(dst)},
+            log_lines(d.log) + log_lines(work / "module.log"))
 
 
 def compare(ours, ref):
@@ -159,7 +163,7 @@ CASES = {
     "pull-transfer-log-sub": (lambda b, d, w: ["-a", d.url("xlog/pub"), f"{w}/dst/"], None),
     "push-transfer-log-delete": (lambda b, d, w: ["-a", "--delete", f"{b}/push/pub/",
                                                   d.url("xlogup/pub/")], stale),
-    "push-max-verbosity": (lambda b, d, w: ["-av", "--delete", "--info=name2,del2,skip2,misc2",
+    "push-max-verbosity": (lambda b, d, w: ["-av", "--info=name2,skip2,misc2",
                                             f"{b}/push/", d.url("quiet/")], stale),
     "pull-max-verbosity-default": (lambda b, d, w: ["-av", "--info=name2,skip2,misc2,flist2",
                                                      d.url("filt/pub/"), f"{w}/dst/"],

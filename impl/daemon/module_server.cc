@@ -169,7 +169,7 @@ class ModuleServer {
  public:
   ModuleServer(TextIo& io, const ModuleRequest& req, const DaemonConfig& cfg, const Section& m,
                const DaemonLog& log, const DaemonParams& p)
-      : io_(io), req_(req), m_(m), log_(log), p_(p), host_(req.host) {
+      : io_(io), req_(req), m_(m), log_p_(&log), p_(p), host_(req.host) {
     (void)cfg;
   }
   int run();
@@ -190,7 +190,11 @@ class ModuleServer {
   TextIo& io_;
   const ModuleRequest& req_;
   const Section& m_;
-  const DaemonLog& log_;
+  // The daemon's log; the module's own "log file" once the module is
+  // chosen (upstream log_init(1)).
+  const DaemonLog* log_p_;
+  std::optional<DaemonLog> module_log_;
+  void log_(const std::string& m) const { (*log_p_)(m); }
   const DaemonParams& p_;
   std::string host_;
   std::string user_;
@@ -262,7 +266,7 @@ std::string ModuleServer::apply_module_settings(session::Options* o) {
                                                    {'m', m_.name()},
                                                    {'u', user_},
                                                    {'P', m_.str("path")}});
-    const DaemonLog* log = &log_;
+    const DaemonLog* log = log_p_;
     o->transfer_log = [log](const std::string& line) { (*log)(line); };
   }
   o->open_noatime = m_.bool3("open noatime") == 1;  // crsync has no --open-noatime to keep
@@ -301,7 +305,7 @@ int ModuleServer::authenticate() {
   const auto sp = line.find(' ');
   user_ = line.substr(0, sp);
   std::string why;
-  const auto secrets = read_secrets(m_, log_, &why);
+  const auto secrets = read_secrets(m_, *log_p_, &why);
   const auto out = check_auth(parse_auth_users(users), user_, line.substr(sp + 1), groups_of(user_),
                               secrets, why, challenge, *digest);
   if (!out.error.empty()) return fail(" for " + user_ + ": " + out.error);
@@ -436,6 +440,13 @@ int ModuleServer::run() {
   if (const int r = choose_ids()) return r;
   if (const int r = choose_path()) return r;
   if (const int r = read_filter_files()) return r;
+  // Upstream log_init(1): a module whose "log file" differs from the one in
+  // use (--log-file, or the global one) logs there from now on (syslog when
+  // it is empty).
+  if (m_.str("log file") != log_p_->file()) {
+    module_log_.emplace(m_.str("log file"));
+    log_p_ = &*module_log_;
+  }
 
   const std::string early = m_.str("early exec"), pre = m_.str("pre-xfer exec"),
                     post = m_.str("post-xfer exec");

@@ -60,8 +60,12 @@ std::string module_relative(const std::string& path) {
 
 void DaemonFilter::add(FilterRule r, bool am_sender) {
   // A rule for the other side only is dropped (upstream add_rule under
-  // XFLG_ABS_IF_SLASH).
-  if (r.sender_only != r.receiver_only && (am_sender ? r.receiver_only : r.sender_only)) return;
+  // XFLG_ABS_IF_SLASH). Upstream reads the module's rules before the
+  // client's options, when it does not yet know it will send: a
+  // sender-side rule ("hide", 's') is dropped in both directions, and a
+  // receiver-side one ("protect", 'r') excludes in both.
+  (void)am_sender;
+  if (r.sender_only && !r.receiver_only) return;
   Rule d;
   // A '/' in the pattern as written (not a trailing one) anchors it to
   // the module's root.

@@ -8,9 +8,10 @@
 // How the module's rules differ from a client's: a pattern holding a '/'
 // (leading or inside) is matched against the path from the module's root,
 // not from the transfer root; an exclude of a directory ("dir/") also
-// excludes everything below it ("dir/***"); and a rule meant only for the
-// other side ("hide" on a receiving daemon, "protect" on a sending one) is
-// dropped.
+// excludes everything below it ("dir/***"); and a sender-side rule ("hide",
+// 's') is dropped while a receiver-side one ("protect", 'r') excludes, in
+// both directions (upstream reads the module's rules before it knows the
+// direction, as if it were receiving).
 #pragma once
 
 #include <functional>
@@ -35,7 +36,8 @@ class DaemonFilter {
   // Reads an "include from" / "exclude from" file.
   using FileReader = std::function<Result<std::string>(const std::string& path)>;
 
-  // The module's list for a daemon that sends (`am_sender`) or receives.
+  // The module's list for a daemon that sends (`am_sender`) or receives
+  // (the same list today: see above).
   // A rule that does not parse is an error (exit code 1); a file that
   // cannot be read too (exit code 11, as upstream's fatal parse_filter_file).
   static Result<DaemonFilter> parse(const DaemonFilterParams& p, bool am_sender,

@@ -229,6 +229,8 @@ void Walker::add_plain(std::string arg, const std::string& origin) {
   }
   std::string base = origin;
   if (!dir.empty()) base = dir[0] == '/' ? dir : join(origin, dir);
+  // A directory the module hides cannot be entered (upstream change_pathname).
+  if (o_.daemon_filter && !dir.empty() && !usable_dir(base)) return;
   send_argument(base, fn, type);
 }
 

@@ -448,8 +448,8 @@ bool ReceivingSide::daemon_refuses(const FileEntry& e, bool in_parent_list) {
   const bool dir = flist::is_dir(e.mode);
   if (!daemon_excluded(rel, dir)) return false;
   if (dir && in_parent_list) return true;
-  c_.output->error(std::string("ERROR: daemon refused to receive ") + (dir ? "directory" : "file") +
-                   " \"" + rel + "\"\n");
+  c_.output->xfer_error(std::string("ERROR: daemon refused to receive ") +
+                        (dir ? "directory" : "file") + " \"" + rel + "\"\n");
   c_.output->note_xfer_error();
   if (dir) {
     c_.output->error("*** Skipping any contents from this failed directory ***\n");
