@@ -98,6 +98,12 @@ def snapshot(root):
     return snap
 
 
+# The byte count of "connection unexpectedly closed" includes the error
+# lines' " at FILE(LINE) [who=version]" tails, which name each build's own
+# source (normalise() drops them from the text already).
+_BYTES_SO_FAR = re.compile(r"\(\d+ bytes received so far\)")
+
+
 def run(base, tmp, daemon_bin, client_bin, argv_of, tag, prepare=None):
     work = Path(tmp) / tag
     up = work / "up"
@@ -108,7 +114,8 @@ def run(base, tmp, daemon_bin, client_bin, argv_of, tag, prepare=None):
         prepare(up, dst)
     with Daemon(daemon_bin, work / "d", modules(base, up)) as d:
         rc, out, err = run_client(client_bin, argv_of(d, work))
-    return (rc, normalise(out), normalise(err),
+    err = _BYTES_SO_FAR.sub("(N bytes received so far)", normalise(err))
+    return (rc, normalise(out), err,
             {"up": snapshot(up), "dst": snapshot(dst)},
             log_lines(d.log) + log_lines(work / "module.log"))
 

@@ -75,6 +75,7 @@ void DaemonFilter::add(FilterRule r, bool am_sender) {
     r.dir_only = false;
     r.and_below = true;
     r.full_path = true;
+    d.from_dir = true;
   }
   d.rule = std::move(r);
   rules_.push_back(std::move(d));
@@ -128,7 +129,16 @@ bool DaemonFilter::excluded(const std::string& root, const std::string& name, bo
   const std::string r = module_relative(root);
   const std::string full = r.empty() ? n : r + "/" + n;
   for (const auto& d : rules_) {
-    if (rule_matches(d.rule, d.module_path ? full : n, is_dir)) return !d.rule.include;
+    const std::string& path = d.module_path ? full : n;
+    bool m = false;
+    if (d.from_dir && !is_dir) {
+      // Only what lies below a matching directory: its parent must match.
+      const auto slash = path.rfind('/');
+      m = slash != std::string::npos && rule_matches(d.rule, path.substr(0, slash), true);
+    } else {
+      m = rule_matches(d.rule, path, is_dir);
+    }
+    if (m) return !d.rule.include;
   }
   return false;
 }

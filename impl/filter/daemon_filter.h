@@ -64,6 +64,7 @@ class DaemonFilter {
   struct Rule {
     FilterRule rule;
     bool module_path = false;  // matched against the path from the module's root
+    bool from_dir = false;     // "dir/" made "dir/***": a non-directory matches only below it
   };
   void add(FilterRule r, bool am_sender);
   std::vector<Rule> rules_;

@@ -447,7 +447,9 @@ bool ReceivingSide::daemon_refuses(const FileEntry& e, bool in_parent_list) {
   }
   const bool dir = flist::is_dir(e.mode);
   if (!daemon_excluded(rel, dir)) return false;
-  if (dir && in_parent_list) return true;
+  // Seen in its parent's incremental list, a directory is still made early
+  // (with -t), as upstream does; it is refused when its own list starts.
+  if (dir && in_parent_list) return false;
   c_.output->xfer_error(std::string("ERROR: daemon refused to receive ") +
                         (dir ? "directory" : "file") + " \"" + rel + "\"\n");
   c_.output->note_xfer_error();
@@ -572,6 +574,8 @@ void ReceivingSide::touch_up_dirs() {
     for (size_t i = l->entries.size(); i-- > 0;) {
       const FileEntry& e = l->entries[i];
       if (!flist::is_dir(e.mode) || e.cleared || skipped_implied_dir(e)) continue;
+      // A directory the module refused keeps what it was made with.
+      if (daemon_excluded(local_name(e), true)) continue;
       fs::Fd parent;
       std::string base;
       const std::string rel = local_name(e);
