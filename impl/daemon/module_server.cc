@@ -5,10 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -157,8 +157,8 @@ std::string fill_daemon_escapes(const std::string& fmt, const std::map<char, std
       continue;
     }
     std::string v = it->second;
-    if (v.size() < width) v = left ? v + std::string(width - v.size(), ' ')
-                                   : std::string(width - v.size(), ' ') + v;
+    if (v.size() < width)
+      v = left ? v + std::string(width - v.size(), ' ') : std::string(width - v.size(), ' ') + v;
     out += v;
     i = j + 1;
   }
@@ -229,8 +229,8 @@ int ModuleServer::read_filter_files() {
     if (!f) {
       // Upstream's fatal parse_filter_file, said by a process that has no
       // role yet ("[Receiver]"); the client gets no "@RSYNCD: OK".
-      log_(std::string("rsync: [Receiver] failed to open ") + (inc ? "in" : "ex") +
-           "clude file " + path + ": " + std::strerror(errno) + " (" + std::to_string(errno) + ")");
+      log_(std::string("rsync: [Receiver] failed to open ") + (inc ? "in" : "ex") + "clude file " +
+           path + ": " + std::strerror(errno) + " (" + std::to_string(errno) + ")");
       return static_cast<int>(ExitCode::kFileIo);
     }
     std::string text;
@@ -260,22 +260,20 @@ std::string ModuleServer::apply_module_settings(session::Options* o) {
   }
   o->ignore_nonreadable = m_.boolean("ignore nonreadable");
   if (m_.boolean("transfer logging")) {
-    o->transfer_log_format =
-        fill_daemon_escapes(m_.str("log format"), {{'h', host_},
-                                                   {'a', req_.addr},
-                                                   {'m', m_.name()},
-                                                   {'u', user_},
-                                                   {'P', m_.str("path")}});
+    o->transfer_log_format = fill_daemon_escapes(
+        m_.str("log format"),
+        {{'h', host_}, {'a', req_.addr}, {'m', m_.name()}, {'u', user_}, {'P', m_.str("path")}});
     const DaemonLog* log = log_p_;
     o->transfer_log = [log](const std::string& line) { (*log)(line); };
   }
   o->open_noatime = m_.bool3("open noatime") == 1;  // crsync has no --open-noatime to keep
-  auto f = filter::DaemonFilter::parse(
-      filter_params_, o->am_sender, [this](const std::string& path) -> Result<std::string> {
-        const auto it = filter_files_.find(path);
-        if (it == filter_files_.end()) return Status::Error(ExitCode::kFileIo, "not read");
-        return it->second;
-      });
+  auto f = filter::DaemonFilter::parse(filter_params_, o->am_sender,
+                                       [this](const std::string& path) -> Result<std::string> {
+                                         const auto it = filter_files_.find(path);
+                                         if (it == filter_files_.end())
+                                           return Status::Error(ExitCode::kFileIo, "not read");
+                                         return it->second;
+                                       });
   if (!f.ok()) {
     log_(std::string(f.status().message()));
     return std::string(f.status().message());
@@ -534,11 +532,20 @@ int ModuleServer::session() {
   ds.write_only = m_.boolean("write only");
   const int numeric = m_.bool3("numeric ids");
   if (use_chroot_ ? numeric != 0 : numeric == 1) o.numeric_ids = true;
-  const std::string tmp = m_.str("temp dir");
-  if (!tmp.empty() && o.temp_dir.empty()) o.temp_dir = tmp;
   o.munge_symlinks = munge_ != 0;
   if (const std::string err = apply_module_settings(&o); !err.empty() && ds.fatal_error.empty())
     ds.fatal_error = "rsync: " + err + "\n";
+  const std::string tmp = m_.str("temp dir");
+  if (!tmp.empty() && o.temp_dir.empty()) o.temp_dir = tmp;
+  // A receiving daemon's directories of the client's choosing must not be
+  // ones the module hides (upstream parse_arguments' options_rejected).
+  if (o.daemon_filter && !o.am_sender && ds.fatal_error.empty()) {
+    const auto rejected = [&](const std::string& dir) {
+      return dir.empty() || o.daemon_filter->excluded(clean_path(dir), true);
+    };
+    if ((!o.temp_dir.empty() && rejected(o.temp_dir)) || (o.backup_dir && rejected(*o.backup_dir)))
+      ds.fatal_error = "rsync: Your options have been rejected by the server.\n";
+  }
 
   // parsed.args is "." and then the paths.
   std::vector<std::string> server_paths(parsed.args.begin() + (parsed.args.empty() ? 0 : 1),

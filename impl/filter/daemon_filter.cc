@@ -110,9 +110,9 @@ Result<DaemonFilter> DaemonFilter::parse(const DaemonFilterParams& p, bool am_se
     if (path.empty()) return Status::Ok();
     auto text = read(path);
     if (!text.ok())
-      return Status::Error(ExitCode::kFileIo, std::string("failed to open ") +
-                                                  (include ? "include" : "exclude") + " file " +
-                                                  path + ": " + std::string(text.status().message()));
+      return Status::Error(ExitCode::kFileIo,
+                           std::string("failed to open ") + (include ? "include" : "exclude") +
+                               " file " + path + ": " + std::string(text.status().message()));
     for (const auto& l : lines(*text)) CRSYNC_RETURN_IF_ERROR(add_pattern(l, include));
     return Status::Ok();
   };

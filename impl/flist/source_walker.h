@@ -75,7 +75,7 @@ struct WalkOptions {
   // client asks, and an excluded argument is reported as missing.
   const filter::DaemonFilter* daemon_filter = nullptr;
   bool ignore_nonreadable = false;  // a module's "ignore nonreadable": unreadable names are skipped
-  const ChmodRules* chmod = nullptr;                       // --chmod, applied to what is sent
+  const ChmodRules* chmod = nullptr;  // --chmod, applied to what is sent
   // Set when `rules` holds per-directory merge rules.
   std::shared_ptr<SenderDirFilters> dir_filters;
 };

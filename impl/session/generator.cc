@@ -440,8 +440,8 @@ bool ReceivingSide::daemon_refuses(const FileEntry& e, bool in_parent_list) {
   if (!c_.opts.daemon_filter || c_.opts.daemon_filter->empty()) return false;
   const std::string rel = local_name(e);
   if (!refused_dir_.empty()) {
-    if (rel.size() > refused_dir_.size() && rel.compare(0, refused_dir_.size(), refused_dir_) == 0 &&
-        rel[refused_dir_.size()] == '/')
+    if (rel.size() > refused_dir_.size() &&
+        rel.compare(0, refused_dir_.size(), refused_dir_) == 0 && rel[refused_dir_.size()] == '/')
       return true;
     refused_dir_.clear();
   }

@@ -78,8 +78,8 @@ std::string item_text(const Context& c, uint32_t iflags, const flist::FileEntry&
   return format_item(o.item_format.format, it);
 }
 
-void log_transfer(const Context& c, uint32_t iflags, const flist::FileEntry& e,
-                  const ItemExtras& x, const std::string* deleted_name) {
+void log_transfer(const Context& c, uint32_t iflags, const flist::FileEntry& e, const ItemExtras& x,
+                  const std::string* deleted_name) {
   const Options& o = c.opts;
   if (o.transfer_log_format.empty() || !o.transfer_log || o.dry_run) return;
   FormatItem it;

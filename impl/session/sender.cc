@@ -170,8 +170,8 @@ Status Sender::send_list(std::vector<flist::SendEntry> entries, int32_t io_error
   if (c_.opts.always_checksum) {
     for (auto& se : entries) {
       if (!flist::is_reg(se.entry.mode)) continue;
-      int fd = ::open(se.local_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-                                                 (c_.opts.open_noatime ? O_NOATIME : 0));
+      int fd = ::open(se.local_path.c_str(),
+                      O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (c_.opts.open_noatime ? O_NOATIME : 0));
       if (fd < 0) continue;
       struct stat st {};
       SourceFile mf;
@@ -511,8 +511,8 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
           c_.in->decode([&](ByteReader& r) { return delta::get_block_sums(r, &sig, b); }));
   }
 
-  const int fd = ::open(se.local_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-                                                   (c_.opts.open_noatime ? O_NOATIME : 0));
+  const int fd = ::open(se.local_path.c_str(),
+                        O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (c_.opts.open_noatime ? O_NOATIME : 0));
   if (fd < 0) {
     const int err = errno;
     if (err == ENOENT) {
