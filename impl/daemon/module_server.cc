@@ -20,6 +20,7 @@
 #include "daemon/auth.h"
 #include "daemon/connection_limit.h"
 #include "daemon/module_args.h"
+#include "daemon/module_settings.h"
 #include "daemon/refuse.h"
 #include "daemon/xfer_exec.h"
 #include "filter/daemon_filter.h"
@@ -131,40 +132,6 @@ std::optional<std::string> read_secrets(const Section& m, const DaemonLog& log, 
   return text;
 }
 
-// The daemon's own escapes of a "log format" filled in (%h host, %a
-// address, %m module, %u user, %P module path), with their widths; the
-// others are left for the per-file engine.
-std::string fill_daemon_escapes(const std::string& fmt, const std::map<char, std::string>& vals) {
-  std::string out;
-  size_t i = 0;
-  while (i < fmt.size()) {
-    if (fmt[i] != '%') {
-      out += fmt[i++];
-      continue;
-    }
-    size_t j = i + 1;
-    while (j < fmt.size() && fmt[j] == '\'') ++j;
-    const bool left = j < fmt.size() && fmt[j] == '-';
-    if (left) ++j;
-    size_t width = 0;
-    while (j < fmt.size() && std::isdigit(static_cast<unsigned char>(fmt[j])))
-      width = std::min<size_t>(width * 10 + static_cast<size_t>(fmt[j++] - '0'), 4096);
-    while (j < fmt.size() && fmt[j] == '\'') ++j;
-    const auto it = j < fmt.size() ? vals.find(fmt[j]) : vals.end();
-    if (it == vals.end()) {
-      out += fmt.substr(i, j - i);
-      i = j;
-      continue;
-    }
-    std::string v = it->second;
-    if (v.size() < width)
-      v = left ? v + std::string(width - v.size(), ' ') : std::string(width - v.size(), ' ') + v;
-    out += v;
-    i = j + 1;
-  }
-  return out;
-}
-
 class ModuleServer {
  public:
   ModuleServer(TextIo& io, const ModuleRequest& req, const DaemonConfig& cfg, const Section& m,
@@ -208,79 +175,8 @@ class ModuleServer {
   int munge_ = 0;
   PreExec pre_exec_;
   bool has_pre_exec_ = false;
-  // The module's filter parameters, with the files named by "include from"
-  // and "exclude from" read before any chroot (as upstream does).
-  filter::DaemonFilterParams filter_params_;
-  std::map<std::string, std::string> filter_files_;
-  int read_filter_files();
-  std::string apply_module_settings(session::Options* o);
+  ModuleFilterFiles filter_files_;  // read before any chroot
 };
-
-int ModuleServer::read_filter_files() {
-  filter_params_.filter = m_.str("filter");
-  filter_params_.include_from = m_.str("include from");
-  filter_params_.include = m_.str("include");
-  filter_params_.exclude_from = m_.str("exclude from");
-  filter_params_.exclude = m_.str("exclude");
-  for (const auto& [path, inc] : {std::pair{filter_params_.include_from, true},
-                                  std::pair{filter_params_.exclude_from, false}}) {
-    if (path.empty()) continue;
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) {
-      // Upstream's fatal parse_filter_file, said by a process that has no
-      // role yet ("[Receiver]"); the client gets no "@RSYNCD: OK".
-      log_(std::string("rsync: [Receiver] failed to open ") + (inc ? "in" : "ex") + "clude file " +
-           path + ": " + std::strerror(errno) + " (" + std::to_string(errno) + ")");
-      return static_cast<int>(ExitCode::kFileIo);
-    }
-    std::string text;
-    char buf[4096];
-    size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() < (1u << 24))
-      text.append(buf, n);
-    std::fclose(f);
-    filter_files_[path] = std::move(text);
-  }
-  return 0;
-}
-
-// The module's filter list and chmod for the direction the client chose;
-// an error message if the filter list does not parse.
-std::string ModuleServer::apply_module_settings(session::Options* o) {
-  const std::string chmod = m_.str(o->am_sender ? "outgoing chmod" : "incoming chmod");
-  if (!chmod.empty()) {
-    const mode_t mask = ::umask(0);
-    ::umask(mask);
-    flist::ChmodRules rules;
-    if (rules.add(chmod, mask).ok())
-      o->daemon_chmod = std::move(rules);
-    else
-      log_(std::string("Invalid \"") + (o->am_sender ? "outgo" : "incom") +
-           "ing chmod\" directive: " + chmod);
-  }
-  o->ignore_nonreadable = m_.boolean("ignore nonreadable");
-  if (m_.boolean("transfer logging")) {
-    o->transfer_log_format = fill_daemon_escapes(
-        m_.str("log format"),
-        {{'h', host_}, {'a', req_.addr}, {'m', m_.name()}, {'u', user_}, {'P', m_.str("path")}});
-    const DaemonLog* log = log_p_;
-    o->transfer_log = [log](const std::string& line) { (*log)(line); };
-  }
-  o->open_noatime = m_.bool3("open noatime") == 1;  // crsync has no --open-noatime to keep
-  auto f = filter::DaemonFilter::parse(filter_params_, o->am_sender,
-                                       [this](const std::string& path) -> Result<std::string> {
-                                         const auto it = filter_files_.find(path);
-                                         if (it == filter_files_.end())
-                                           return Status::Error(ExitCode::kFileIo, "not read");
-                                         return it->second;
-                                       });
-  if (!f.ok()) {
-    log_(std::string(f.status().message()));
-    return std::string(f.status().message());
-  }
-  if (!f->empty()) o->daemon_filter = std::make_shared<const filter::DaemonFilter>(std::move(*f));
-  return {};
-}
 
 int ModuleServer::authenticate() {
   const std::string users = m_.str("auth users");
@@ -437,7 +333,7 @@ int ModuleServer::run() {
   set_env("RSYNC_USER_NAME", user_);
   if (const int r = choose_ids()) return r;
   if (const int r = choose_path()) return r;
-  if (const int r = read_filter_files()) return r;
+  if (const int r = read_module_filters(m_, *log_p_, &filter_files_)) return r;
   // Upstream log_init(1): a module whose "log file" differs from the one in
   // use (--log-file, or the global one) logs there from now on (syslog when
   // it is empty).
@@ -533,7 +429,9 @@ int ModuleServer::session() {
   const int numeric = m_.bool3("numeric ids");
   if (use_chroot_ ? numeric != 0 : numeric == 1) o.numeric_ids = true;
   o.munge_symlinks = munge_ != 0;
-  if (const std::string err = apply_module_settings(&o); !err.empty() && ds.fatal_error.empty())
+  const ModuleIdentity who{host_, req_.addr, user_};
+  if (const std::string err = apply_module_settings(m_, filter_files_, who, log_p_, &o);
+      !err.empty() && ds.fatal_error.empty())
     ds.fatal_error = "rsync: " + err + "\n";
   const std::string tmp = m_.str("temp dir");
   if (!tmp.empty() && o.temp_dir.empty()) o.temp_dir = tmp;
