@@ -50,6 +50,11 @@ flist::WalkOptions walk_options(const Context& c) {
   if (!c.module.empty()) w.name_suffix = " (in " + c.module + ")";
   // --chmod is the client's alone (never sent to a server).
   if (!c.am_server && !c.opts.chmod.empty()) w.chmod = &c.opts.chmod;
+  // A daemon module's "outgoing chmod", its filter list, "ignore nonreadable".
+  if (c.am_server && !c.opts.daemon_chmod.empty()) w.chmod = &c.opts.daemon_chmod;
+  if (c.opts.daemon_filter && !c.opts.daemon_filter->empty())
+    w.daemon_filter = c.opts.daemon_filter.get();
+  w.ignore_nonreadable = c.opts.ignore_nonreadable;
   if (filter::has_dir_merge(c.rules))
     w.dir_filters = std::make_shared<flist::SenderDirFilters>(&c.rules);
   return w;

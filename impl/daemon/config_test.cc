@@ -87,6 +87,17 @@ TEST(DaemonConfigTest, UnsupportedParameterFailsWithItsLine) {
   EXPECT_NE(c.status().message().find("line 4"), std::string::npos);
 }
 
+TEST(DaemonConfigTest, ModuleTransferParametersAreAccepted) {
+  auto c = parse(
+      "[m]\npath = /x\nfilter = - *.o\nexclude = a/\ninclude = b\nexclude from = /e\n"
+      "include from = /i\nincoming chmod = Fo-w\noutgoing chmod = Dg+s\n"
+      "ignore nonreadable = yes\ncharset = utf-8\n");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->modules[0].str("exclude"), "a/");
+  EXPECT_TRUE(c->modules[0].boolean("ignore nonreadable"));
+  EXPECT_FALSE(parse("[m]\npath = /x\nfake super = yes\n").ok());
+}
+
 TEST(DaemonConfigTest, BadBooleanKeepsTheDefault) {
   std::vector<std::string> log;
   auto c = parse("[m]\nread only = perhaps\n", nullptr, &log);

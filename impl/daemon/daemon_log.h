@@ -11,6 +11,7 @@ class DaemonLog {
  public:
   explicit DaemonLog(std::string file);
   void operator()(const std::string& msg) const;
+  const std::string& file() const { return file_; }
 
  private:
   std::string file_;

@@ -8,8 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <map>
 #include <optional>
 
 #include "cli/arg_parser.h"
@@ -18,8 +23,10 @@
 #include "daemon/auth.h"
 #include "daemon/connection_limit.h"
 #include "daemon/module_args.h"
+#include "daemon/module_settings.h"
 #include "daemon/refuse.h"
 #include "daemon/xfer_exec.h"
+#include "filter/daemon_filter.h"
 #include "transport/fd_channel.h"
 #include "wire/protocol_format.h"
 
@@ -132,7 +139,7 @@ class ModuleServer {
  public:
   ModuleServer(TextIo& io, const ModuleRequest& req, const DaemonConfig& cfg, const Section& m,
                const DaemonLog& log, const DaemonParams& p)
-      : io_(io), req_(req), m_(m), log_(log), p_(p), host_(req.host) {
+      : io_(io), req_(req), m_(m), log_p_(&log), p_(p), host_(req.host) {
     (void)cfg;
   }
   int run();
@@ -153,7 +160,11 @@ class ModuleServer {
   TextIo& io_;
   const ModuleRequest& req_;
   const Section& m_;
-  const DaemonLog& log_;
+  // The daemon's log; the module's own "log file" once the module is
+  // chosen (upstream log_init(1)).
+  const DaemonLog* log_p_;
+  std::optional<DaemonLog> module_log_;
+  void log_(const std::string& m) const { (*log_p_)(m); }
   const DaemonParams& p_;
   std::string host_;
   std::string user_;
@@ -167,6 +178,7 @@ class ModuleServer {
   int munge_ = 0;
   PreExec pre_exec_;
   bool has_pre_exec_ = false;
+  ModuleFilterFiles filter_files_;  // read before any chroot
 };
 
 int ModuleServer::authenticate() {
@@ -190,7 +202,7 @@ int ModuleServer::authenticate() {
   const auto sp = line.find(' ');
   user_ = line.substr(0, sp);
   std::string why;
-  const auto secrets = read_secrets(m_, log_, &why);
+  const auto secrets = read_secrets(m_, *log_p_, &why);
   const auto out = check_auth(parse_auth_users(users), user_, line.substr(sp + 1), groups_of(user_),
                               secrets, why, challenge, *digest);
   if (!out.error.empty()) return fail(" for " + user_ + ": " + out.error);
@@ -324,6 +336,14 @@ int ModuleServer::run() {
   set_env("RSYNC_USER_NAME", user_);
   if (const int r = choose_ids()) return r;
   if (const int r = choose_path()) return r;
+  if (const int r = read_module_filters(m_, *log_p_, &filter_files_)) return r;
+  // Upstream log_init(1): a module whose "log file" differs from the one in
+  // use (--log-file, or the global one) logs there from now on (syslog when
+  // it is empty).
+  if (m_.str("log file") != log_p_->file()) {
+    module_log_.emplace(m_.str("log file"));
+    log_p_ = &*module_log_;
+  }
 
   const std::string early = m_.str("early exec"), pre = m_.str("pre-xfer exec"),
                     post = m_.str("post-xfer exec");
@@ -389,6 +409,8 @@ int ModuleServer::session() {
   session::Options o = parsed.opts;
   o.am_server = true;  // whatever the client sent
   o.quiet = false;
+  // "max verbosity" (upstream limit_output_verbosity, after the client's options).
+  session::limit_output_verbosity(o.levels, m_.integer("max verbosity"));
 
   std::vector<std::string> rsyncd_argv{"rsyncd"};
   rsyncd_argv.insert(rsyncd_argv.end(), opts.begin(), opts.end());
@@ -410,13 +432,36 @@ int ModuleServer::session() {
   ds.write_only = m_.boolean("write only");
   const int numeric = m_.bool3("numeric ids");
   if (use_chroot_ ? numeric != 0 : numeric == 1) o.numeric_ids = true;
+  o.munge_symlinks = munge_ != 0;
+  const ModuleIdentity who{host_, req_.addr, user_};
+  if (const std::string err = apply_module_settings(m_, filter_files_, who, log_p_, &o);
+      !err.empty() && ds.fatal_error.empty())
+    ds.fatal_error = "rsync: " + err + "\n";
   const std::string tmp = m_.str("temp dir");
   if (!tmp.empty() && o.temp_dir.empty()) o.temp_dir = tmp;
-  o.munge_symlinks = munge_ != 0;
+  // A receiving daemon's directories of the client's choosing must not be
+  // ones the module hides (upstream parse_arguments' options_rejected).
+  if (o.daemon_filter && !o.am_sender && ds.fatal_error.empty()) {
+    const auto rejected = [&](const std::string& dir) {
+      return dir.empty() || o.daemon_filter->excluded(clean_path(dir), true);
+    };
+    if ((!o.temp_dir.empty() && rejected(o.temp_dir)) || (o.backup_dir && rejected(*o.backup_dir)))
+      ds.fatal_error = "rsync: Your options have been rejected by the server.\n";
+  }
 
   // parsed.args is "." and then the paths.
   std::vector<std::string> server_paths(parsed.args.begin() + (parsed.args.empty() ? 0 : 1),
                                         parsed.args.end());
+  if (!o.am_sender && !server_paths.empty()) {
+    // Where the receiving side's names are, for %f in the transfer log.
+    std::string d = server_paths[0];
+    struct stat st {};
+    if (!d.empty() && d.back() != '/' && !(::stat(d.c_str(), &st) == 0 && S_ISDIR(st.st_mode))) {
+      const auto slash = d.rfind('/');
+      d = slash == std::string::npos ? std::string() : d.substr(0, slash);
+    }
+    o.daemon_dest_dir = filter::module_relative(d);
+  }
   transport::FdChannel ch(req_.in_fd, req_.out_fd, false);
   if (o.timeout) ch.set_timeout_seconds(o.timeout);
   const auto res = cli::run_server(ch, o, server_paths, false, &ds);

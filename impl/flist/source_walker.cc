@@ -98,6 +98,7 @@ bool Walker::send_name(const std::string& base_dir, const std::string& name, boo
   }
   const uint32_t m = se.entry.mode;
   if (filtered && name != "." && excluded(base_dir, name, is_dir(m))) return false;
+  if (o_.ignore_nonreadable && !is_lnk(m) && ::access(local.c_str(), R_OK) != 0) return false;
   // Without -l a symlink is still listed (without its target): the
   // receiving side skips it ("skipping non-regular file"), and a listing
   // shows it.
@@ -115,6 +116,7 @@ bool Walker::send_name(const std::string& base_dir, const std::string& name, boo
 }
 
 bool Walker::excluded(const std::string& base_dir, const std::string& name, bool dir) {
+  if (o_.daemon_filter && o_.daemon_filter->excluded(base_dir, name, dir)) return true;
   if (!o_.rules) return false;
   if (!o_.dir_filters) return filter::is_excluded(*o_.rules, name, dir);
   filter::DirFilters& f = o_.dir_filters->at(base_dir);
@@ -179,7 +181,9 @@ bool Walker::usable_dir(const std::string& dir) {
   struct stat st {};
   const std::string d = dir.empty() ? "." : dir;
   int e = 0;
-  if (::stat(d.c_str(), &st) != 0)
+  if (o_.daemon_filter && o_.daemon_filter->path_excluded(d, false))
+    e = ENOENT;  // a directory the module hides does not exist for the client
+  else if (::stat(d.c_str(), &st) != 0)
     e = errno;
   else if (!S_ISDIR(st.st_mode))
     e = ENOTDIR;
@@ -225,6 +229,8 @@ void Walker::add_plain(std::string arg, const std::string& origin) {
   }
   std::string base = origin;
   if (!dir.empty()) base = dir[0] == '/' ? dir : join(origin, dir);
+  // A directory the module hides cannot be entered (upstream change_pathname).
+  if (o_.daemon_filter && !dir.empty() && !usable_dir(base)) return;
   send_argument(base, fn, type);
 }
 
@@ -287,6 +293,16 @@ void Walker::send_argument(const std::string& base, const std::string& fn, NameT
   if (!found && o_.relative) {
     // Reported here so that no implied directory goes out for it.
     send_name(base, fn, follow, EntryRole{}, false, false);
+    return;
+  }
+  // A name the module hides is reported as missing (upstream send_file_list).
+  if (o_.daemon_filter && found &&
+      ((type != NameType::kDotDir &&
+        o_.daemon_filter->excluded(base, fn, is_dir(probe.entry.mode))) ||
+       (o_.relative && o_.daemon_filter->path_excluded(join(base, fn), true)))) {
+    out_->errors.push_back("link_stat \"" + join(base, fn) + "\"" + o_.name_suffix +
+                           " failed: " + errno_text(ENOENT));
+    out_->xfer_error = true;
     return;
   }
   if (found) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "filter/daemon_filter.h"
 #include "filter/dir_filters.h"
 #include "filter/filter_rules.h"
 #include "flist/chmod.h"
@@ -70,7 +71,11 @@ struct WalkOptions {
   bool incremental = false;
   int protocol = 32;
   const std::vector<filter::FilterRule>* rules = nullptr;  // exclusions, if any
-  const ChmodRules* chmod = nullptr;                       // --chmod, applied to what is sent
+  // A daemon module's own list: its exclusions hide names whatever the
+  // client asks, and an excluded argument is reported as missing.
+  const filter::DaemonFilter* daemon_filter = nullptr;
+  bool ignore_nonreadable = false;  // a module's "ignore nonreadable": unreadable names are skipped
+  const ChmodRules* chmod = nullptr;  // --chmod, applied to what is sent
   // Set when `rules` holds per-directory merge rules.
   std::shared_ptr<SenderDirFilters> dir_filters;
 };

@@ -49,6 +49,11 @@ void ReceivingSide::report_delete(const std::string& rel, uint32_t mode) {
     ++st.deleted_devices;
   else if (flist::is_special(mode))
     ++st.deleted_specials;
+  if (!c_.opts.transfer_log_format.empty()) {
+    FileEntry d;
+    d.mode = mode;
+    log_transfer(c_, 0, d, {}, &rel);
+  }
   if (c_.am_server && c_.protocol() >= 29) {
     std::string payload = rel;
     if (flist::is_dir(mode)) payload.push_back('\0');
@@ -160,6 +165,7 @@ Status ReceivingSide::delete_item(int parent_fd, const std::string& base, const 
 // Per-directory merge files are read from the destination, as upstream's
 // generator reads them in each directory it deletes in.
 bool ReceivingSide::protected_from_delete(const std::string& rel, bool is_dir) {
+  if (daemon_excluded(rel, is_dir)) return true;  // the module's list, whatever the client asks
   if (c_.rules.empty() || c_.opts.delete_excluded) return false;
   if (!filter::has_dir_merge(c_.rules))
     return filter::is_excluded(c_.rules, rel, is_dir, filter::Side::kReceiver);
@@ -197,6 +203,11 @@ bool ReceivingSide::protected_from_delete(const std::string& rel, bool is_dir) {
 }
 
 Status ReceivingSide::delete_extraneous(const std::string& dir_rel) {
+  // A directory the module refused is not looked into.
+  if (c_.opts.daemon_filter && dir_rel != "." &&
+      (daemon_excluded(dir_rel, true) ||
+       c_.opts.daemon_filter->path_excluded(dest_arg_ + "/" + dir_rel, true)))
+    return Status::Ok();
   if (c_.opts.keep_dirlinks && dir_rel != "." && !dest_.is_dirlink(dir_rel)) {
     // -K: a deletion pass before the directory's own turn (--delete-before)
     // deletes through the symlink too, as upstream's link_stat does.

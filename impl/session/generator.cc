@@ -428,7 +428,43 @@ Status ReceivingSide::make_parents(const std::string& rel) {
   return Status::Ok();
 }
 
+bool ReceivingSide::daemon_excluded(const std::string& rel, bool is_dir) const {
+  const auto& f = c_.opts.daemon_filter;
+  if (!f || f->empty() || rel == ".") return false;
+  std::string root = dest_arg_;
+  if (single_file_) {
+    const auto slash = root.rfind('/');
+    root = slash == std::string::npos ? std::string() : root.substr(0, slash);
+  }
+  return f->excluded(root, rel, is_dir);
+}
+
+bool ReceivingSide::daemon_refuses(const FileEntry& e, bool in_parent_list) {
+  if (!c_.opts.daemon_filter || c_.opts.daemon_filter->empty()) return false;
+  const std::string rel = local_name(e);
+  if (!refused_dir_.empty()) {
+    if (rel.size() > refused_dir_.size() &&
+        rel.compare(0, refused_dir_.size(), refused_dir_) == 0 && rel[refused_dir_.size()] == '/')
+      return true;
+    refused_dir_.clear();
+  }
+  const bool dir = flist::is_dir(e.mode);
+  if (!daemon_excluded(rel, dir)) return false;
+  // Seen in its parent's incremental list, a directory is still made early
+  // (with -t), as upstream does; it is refused when its own list starts.
+  if (dir && in_parent_list) return false;
+  c_.output->xfer_error(std::string("ERROR: daemon refused to receive ") +
+                        (dir ? "directory" : "file") + " \"" + rel + "\"\n");
+  c_.output->note_xfer_error();
+  if (dir) {
+    c_.output->error("*** Skipping any contents from this failed directory ***\n");
+    refused_dir_ = rel;
+  }
+  return true;
+}
+
 Status ReceivingSide::generate_entry(const FileEntry& e, int32_t ndx, bool redo, bool partial_dir) {
+  if (!redo && daemon_refuses(e, partial_dir)) return Status::Ok();
   if (c_.opts.relative && !c_.opts.implied_dirs) {
     if (skipped_implied_dir(e)) return Status::Ok();
     if (!c_.opts.dry_run) {
@@ -541,6 +577,8 @@ void ReceivingSide::touch_up_dirs() {
     for (size_t i = l->entries.size(); i-- > 0;) {
       const FileEntry& e = l->entries[i];
       if (!flist::is_dir(e.mode) || e.cleared || skipped_implied_dir(e)) continue;
+      // A directory the module refused keeps what it was made with.
+      if (daemon_excluded(local_name(e), true)) continue;
       fs::Fd parent;
       std::string base;
       const std::string rel = local_name(e);
@@ -574,7 +612,7 @@ Status ReceivingSide::generate_list(size_t li) {
   if (inc && l->parent_dir >= 0) {
     const int32_t ndx = l->ndx_start - 1;
     const FileEntry* d = entry_at(ndx);
-    if (d) {
+    if (d && !daemon_refuses(*d, false)) {
       CRSYNC_RETURN_IF_ERROR(generate_dir(*d, ndx, false));
       if (dm == DeleteMode::kDuring && is_content_dir(*d))
         CRSYNC_RETURN_IF_ERROR(delete_extraneous(local_name(*d)));

@@ -78,6 +78,32 @@ std::string item_text(const Context& c, uint32_t iflags, const flist::FileEntry&
   return format_item(o.item_format.format, it);
 }
 
+void log_transfer(const Context& c, uint32_t iflags, const flist::FileEntry& e, const ItemExtras& x,
+                  const std::string* deleted_name) {
+  const Options& o = c.opts;
+  if (o.transfer_log_format.empty() || !o.transfer_log || o.dry_run) return;
+  FormatItem it;
+  it.file = &e;
+  it.fname = deleted_name;
+  it.iflags = deleted_name ? wire::kItemDeleted : iflags;
+  it.op = deleted_name ? "del." : c.am_sender ? "send" : "recv";
+  it.hlink = x.hlink;
+  it.am_sender = c.am_sender;
+  it.sender_dir = x.sender_dir;
+  it.daemon_dir = o.daemon_dest_dir;
+  it.itemize = c.itemize_context();
+  it.data_written = x.data_written;
+  it.data_read = x.data_read;
+  it.uid_kept = o.preserve_uid;
+  it.gid_kept = o.preserve_gid && (c.am_sender || group_is_ours(e.gid));
+  it.checksum_hex = x.checksum_hex;
+  it.pid = static_cast<long>(::getpid());
+  it.now = std::time(nullptr);
+  const std::string& f = o.transfer_log_format;
+  const bool o_or_i = format_has(f, 'o') || format_has(f, 'i');
+  o.transfer_log(format_item(deleted_name && !o_or_i ? std::string("deleting %n") : f, it));
+}
+
 std::string_view hlink_of(uint32_t iflags, const flist::FileEntry& e, std::string_view xname) {
   if (xname.empty() || flist::is_lnk(e.mode) || !(iflags & wire::kItemXnameFollows) ||
       !(iflags & wire::kItemLocalChange))

@@ -25,6 +25,13 @@ struct ItemExtras {
 std::string item_text(const Context& c, uint32_t iflags, const flist::FileEntry& e,
                       const ItemExtras& x = {});
 
+// A daemon module's "transfer logging" (upstream log_item / log_delete to
+// FLOG): the item's line in the module's "log format" written to the
+// daemon's log; nothing without it or in a dry run. `deleted_name` makes
+// it a deletion ("deleting %n" unless the format has %o or %i).
+void log_transfer(const Context& c, uint32_t iflags, const flist::FileEntry& e,
+                  const ItemExtras& x = {}, const std::string* deleted_name = nullptr);
+
 // The hard-link target an item's xname names, or "" (a hard link made on
 // the receiving side: a local change with an xname).
 std::string_view hlink_of(uint32_t iflags, const flist::FileEntry& e, std::string_view xname);

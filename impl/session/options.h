@@ -3,11 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "filter/daemon_filter.h"
 #include "flist/chmod.h"
 #include "session/output_levels.h"
 #include "wire/negotiate.h"
@@ -178,6 +181,17 @@ struct Options {
 
   // ---- daemon (issue 4; kept in one block for merging) ----
   bool munge_symlinks = false;  // a module's "munge symlinks" (server)
+  // A module's filter list (server; null when it has none).
+  std::shared_ptr<const filter::DaemonFilter> daemon_filter;
+  // A module's "outgoing chmod" (sending) or "incoming chmod" (receiving).
+  flist::ChmodRules daemon_chmod;
+  bool ignore_nonreadable = false;  // a module's "ignore nonreadable" (sending)
+  bool open_noatime = false;        // a module's "open noatime": files read with O_NOATIME
+  // A module's "transfer logging": its "log format" (the daemon's own
+  // escapes %h %a %m %u %P already filled in) and the log it goes to.
+  std::string transfer_log_format;
+  std::function<void(const std::string&)> transfer_log;
+  std::string daemon_dest_dir;  // %f on a receiving daemon: the destination in the module
   int daemon_port = 0;          // --port (client; 0: 873)
   std::string password_file;    // --password-file (client)
   bool no_motd = false;         // --no-motd (client)

@@ -148,6 +148,8 @@ std::string format_item(std::string_view format, const FormatItem& it) {
       case 'f': {
         std::string name = name_of(it);
         if (it.am_sender && !it.sender_dir.empty()) name = std::string(it.sender_dir) + "/" + name;
+        if (!it.am_sender && !it.daemon_dir.empty() && (name.empty() || name[0] != '/'))
+          name = std::string(it.daemon_dir) + "/" + name;
         n = clean_name(name);
         if (!n.empty() && n[0] == '/') n.erase(0, 1);
         break;

@@ -36,6 +36,7 @@ struct FormatItem {
   std::string_view hlink;  // %L's " => hlink" (a hard link's target)
   bool am_sender = false;
   std::string_view sender_dir;  // %f on a sender: the argument's directory
+  std::string_view daemon_dir;  // %f on a daemon's receiving side: the destination in the module
   ItemizeContext itemize;       // %i
   int64_t data_written = 0;     // this file's stream bytes written / read
   int64_t data_read = 0;

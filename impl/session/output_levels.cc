@@ -1,6 +1,8 @@
 #include "session/output_levels.h"
 
 #include <strings.h>
+
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -169,6 +171,14 @@ void set_output_verbosity(OutputLevels& lv, int verbose, uint8_t priority) {
     if (kInfoVerbosity[j]) (void)parse_output_words(lv, false, kInfoVerbosity[j], priority, true);
     if (kDebugVerbosity[j]) (void)parse_output_words(lv, true, kDebugVerbosity[j], priority, true);
   }
+}
+
+void limit_output_verbosity(OutputLevels& lv, int level) {
+  if (level > kMaxVerbosity) return;
+  OutputLevels limit;
+  set_output_verbosity(limit, level, kPriorityUser);
+  for (size_t i = 0; i < kInfoCount; ++i) lv.info[i] = std::min(lv.info[i], limit.info[i]);
+  for (size_t i = 0; i < kDebugCount; ++i) lv.debug[i] = std::min(lv.debug[i], limit.debug[i]);
 }
 
 std::string make_output_option(const OutputLevels& lv, bool debug, unsigned where) {

@@ -65,6 +65,11 @@ Status parse_output_words(OutputLevels& lv, bool debug, std::string_view value, 
 // -v's implied levels (each level adds upstream's words for it).
 void set_output_verbosity(OutputLevels& lv, int verbose, uint8_t priority);
 
+// A daemon module's "max verbosity" (upstream limit_output_verbosity): no
+// level above what -v given `level` times implies; a level above the
+// highest -v count limits nothing.
+void limit_output_verbosity(OutputLevels& lv, int level);
+
 // The "--info=..." / "--debug=..." argument that carries the user's words
 // for `where` to the server, or "" when there are none.
 std::string make_output_option(const OutputLevels& lv, bool debug, unsigned where);

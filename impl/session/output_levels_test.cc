@@ -5,6 +5,22 @@
 namespace crsync::session {
 namespace {
 
+TEST(OutputLevelsTest, MaxVerbosityCapsLevels) {
+  OutputLevels lv;
+  set_output_verbosity(lv, 4, kPriorityDefault);
+  ASSERT_TRUE(parse_output_words(lv, false, "name2,flist2", kPriorityUser, true).ok());
+  OutputLevels one;
+  set_output_verbosity(one, 1, kPriorityDefault);
+  limit_output_verbosity(lv, 1);
+  EXPECT_EQ(lv.info, one.info);
+  EXPECT_EQ(lv.debug, one.debug);
+  OutputLevels high;
+  set_output_verbosity(high, 4, kPriorityDefault);
+  OutputLevels same = high;
+  limit_output_verbosity(same, 6);  // above the highest -v count: no limit
+  EXPECT_EQ(same.info, high.info);
+}
+
 TEST(OutputLevelsTest, WordsLevelsAndAll) {
   OutputLevels lv;
   ASSERT_TRUE(parse_output_words(lv, false, "progress2,NAME,stats3", kPriorityUser, false).ok());

@@ -81,6 +81,11 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   const int proto = c_.protocol();
   const int sum_len = checksum::digest_len(c_.neg.xfer_sum);
   const std::string rel = local_name(e);
+  if (daemon_excluded(rel, flist::is_dir(e.mode))) {
+    c_.output->error("ERROR: rejecting file transfer request for daemon excluded file: " + rel +
+                     "\n");
+    return Status::Error(ExitCode::kProtocol, "");
+  }
   const bool redoing = redo_done_.count(ndx) > 0;
   // --inplace (also --append) writes over the destination itself (the
   // sender only refers to blocks at or ahead of the write position);
@@ -605,6 +610,12 @@ Status ReceivingSide::receiver_main() {
     if (!c_.am_server && c_.logs_items() && !log_before)
       log_item(iflags, e, {}, static_cast<int64_t>(c_.in->data_read() - read_before),
                last_sum_hex_);
+    if (!c_.opts.transfer_log_format.empty()) {
+      ItemExtras x;
+      x.data_read = static_cast<int64_t>(c_.in->data_read() - read_before);
+      x.checksum_hex = last_sum_hex_;
+      log_transfer(c_, iflags, e, x);
+    }
     // Incremental recursion: the generator counts each file's outcome (a
     // redo request reports itself; a delayed file once it is in place).
     // --remove-source-files: a file in place is reported to the sender.

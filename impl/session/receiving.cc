@@ -63,6 +63,10 @@ Status ReceivingSide::read_list_entries(RecvList* list, const std::string& dir_n
     if (!c_.am_server && !c_.local && !c_.opts.chmod.empty() && !flist::is_lnk(it.entry.mode) &&
         it.entry.mode)
       it.entry.mode = c_.opts.chmod.apply(it.entry.mode);
+    // A daemon module's "incoming chmod" (upstream adds it to chmod_modes).
+    if (c_.am_server && !c_.opts.daemon_chmod.empty() && !flist::is_lnk(it.entry.mode) &&
+        it.entry.mode)
+      it.entry.mode = c_.opts.daemon_chmod.apply(it.entry.mode);
     ids_.add_user(it.entry.uid, it.entry.user_name);
     ids_.add_group(it.entry.gid, it.entry.group_name);
     list->entries.push_back(std::move(it.entry));
@@ -225,6 +229,19 @@ Status ReceivingSide::receive_sub_list(int32_t dir_ndx) {
 
 Status ReceivingSide::open_destination() {
   std::string dest = dest_arg_.empty() ? "." : dest_arg_;
+  if (c_.opts.daemon_filter && !c_.opts.daemon_filter->empty()) {
+    // upstream get_local_name: a trailing "/" or "/." is not part of the name.
+    std::string d = dest;
+    if (d.size() > 1 && d.back() == '/')
+      d.pop_back();
+    else if (d.size() > 2 && d.compare(d.size() - 2, 2, "/.") == 0)
+      d.resize(d.size() - 2);
+    if (d != "." &&
+        (c_.opts.daemon_filter->excluded(d, false) || c_.opts.daemon_filter->excluded(d, true))) {
+      c_.output->error("ERROR: daemon has excluded destination \"" + dest + "\"\n");
+      return Status::Error(ExitCode::kFileSelect, "");
+    }
+  }
   struct stat st {};
   const bool exists = ::stat(dest.c_str(), &st) == 0;
   const bool trailing_slash = dest.size() > 1 && dest.back() == '/';
@@ -345,6 +362,15 @@ void ReceivingSide::set_attrs(int dirfd, const std::string& base, const FileEntr
       mode = (e.mode & 0777) & ~mask;
       if (o.preserve_executability) mode = e.mode & 0777 & ~mask;
       do_chmod = true;
+    }
+    // A daemon module's "incoming chmod" has the last word (upstream
+    // set_file_attrs), on existing files too.
+    if (c_.am_server && !c_.opts.daemon_chmod.empty()) {
+      if (!do_chmod && cur) mode = cur->st_mode & 07777;
+      if (do_chmod || cur) {
+        mode = c_.opts.daemon_chmod.apply((e.mode & ~07777) | mode) & 07777;
+        do_chmod = true;
+      }
     }
     if (do_chmod && cur && (cur->st_mode & 07777) == mode) do_chmod = false;
     if (do_chmod) {

@@ -84,6 +84,14 @@ class ReceivingSide {
   // a directory or is a symlink this transfer made.
   bool keep_dirlink(const std::string& rel, struct stat* st);
   bool skipped_implied_dir(const flist::FileEntry& e) const;
+  // A daemon module's filter list (upstream daemon_filter_list): `rel` is
+  // relative to the destination.
+  bool daemon_excluded(const std::string& rel, bool is_dir) const;
+  // Whether the generator passes over `e`: the module excludes it ("daemon
+  // refused to receive", unless `in_parent_list`: a directory seen in its
+  // parent's incremental list is passed over silently) or it lies below a
+  // directory so refused.
+  bool daemon_refuses(const flist::FileEntry& e, bool in_parent_list);
   Status make_parents(const std::string& rel);
   Status generate_symlink(const flist::FileEntry& e, int32_t ndx);
   Status generate_special(const flist::FileEntry& e, int32_t ndx);
@@ -185,6 +193,7 @@ class ReceivingSide {
   // a daemon has dropped its privileges before the session starts).
   const bool am_root_ = ::geteuid() == 0;
   std::string dest_arg_;
+  std::string refused_dir_;  // the last directory the module refused (upstream skip_dir)
   fs::DestRoot dest_;
   bool dest_created_ = false;  // open_destination made the top directory
   // The generator prints items itself only where no echo will come back:

@@ -170,7 +170,8 @@ Status Sender::send_list(std::vector<flist::SendEntry> entries, int32_t io_error
   if (c_.opts.always_checksum) {
     for (auto& se : entries) {
       if (!flist::is_reg(se.entry.mode)) continue;
-      int fd = ::open(se.local_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      int fd = ::open(se.local_path.c_str(),
+                      O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (c_.opts.open_noatime ? O_NOATIME : 0));
       if (fd < 0) continue;
       struct stat st {};
       SourceFile mf;
@@ -510,7 +511,8 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
           c_.in->decode([&](ByteReader& r) { return delta::get_block_sums(r, &sig, b); }));
   }
 
-  const int fd = ::open(se.local_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  const int fd = ::open(se.local_path.c_str(),
+                        O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (c_.opts.open_noatime ? O_NOATIME : 0));
   if (fd < 0) {
     const int err = errno;
     if (err == ENOENT) {
@@ -594,6 +596,14 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
     log_item(log_iflags, se, {}, static_cast<int64_t>(c_.out->data_written() - written_before),
              static_cast<int64_t>(c_.in->data_read() - read_before),
              checksum_hex(c_.neg.xfer_sum, digest, n));
+  if (!c_.opts.transfer_log_format.empty()) {
+    ItemExtras x;
+    x.sender_dir = se.base_dir;
+    x.data_written = static_cast<int64_t>(c_.out->data_written() - written_before);
+    x.data_read = static_cast<int64_t>(c_.in->data_read() - read_before);
+    x.checksum_hex = checksum_hex(c_.neg.xfer_sum, digest, n);
+    log_transfer(c_, log_iflags, se.entry, x);
+  }
   return Status::Ok();
 }
 
