@@ -363,3 +363,32 @@ def test_xfer_exec_hooks(world, tmp_path, pre_status, direction):
     assert ours[:3] == ref[:3], f"{ours[:3]}\n--- upstream:\n{ref[:3]}"
     assert ours[3]["pre"] == ref[3]["pre"]
     assert ours[3]["post"] == ref[3]["post"]
+
+
+# ---- the daemon's --log-file-format ----
+
+@pytest.mark.parametrize("direction", ["pull", "push"])
+def test_daemon_log_file_format(world, tmp_path, direction):
+    """--log-file-format logs every file with that format even though the
+    module has no "transfer logging" (upstream's logfile_format)."""
+    results = {}
+    for name, binary in (("ours", world["crsync"]), ("ref", world["upstream"])):
+        work = tmp_path / name
+        up = work / "up"
+        up.mkdir(parents=True)
+        # (The module's own "log file": once a module is chosen, upstream
+        # logs there and not to --log-file.)
+        d = Daemon(binary, work / "d", {"m": {"path": up if direction == "push"
+                                              else world["base"] / "src", "read only": "no",
+                                              "log file": work / "d" / "rsyncd.log"}})
+        with DaemonWithArgs(d, ["--log-file-format=%o [%m] %f %l %b"]) as dd:
+            argv = (["-a", f"{world['base']}/src/", dd.url("m/")] if direction == "push"
+                    else ["-a", dd.url("m/"), f"{work}/dst/"])
+            rc, out, err = run_client(world["upstream"], argv)
+        lines = sorted(line.split("] ", 1)[1].replace(str(work), "WORK")
+                       for line in dd.log.read_text().splitlines()
+                       if " [m] " in line)
+        results[name] = (rc, lines)
+    assert results["ref"][0] == 0
+    assert results["ref"][1], "upstream logged no file"
+    assert results["ours"] == results["ref"]

@@ -153,6 +153,9 @@ CASES = {
         lambda b, d, w: ["-av", "--include=*.key", "--include=secret/***", d.url("filt/"),
                          f"{w}/dst/"], None),
     "pull-from-files": (lambda b, d, w: ["-av", d.url("fromfiles/"), f"{w}/dst/"], None),
+    # Wildcards never match what the module hides ("secret/", "*.key").
+    "pull-wildcards-skip-excluded": (lambda b, d, w: ["-av", d.url("filt/s*"), d.url("filt/*.k?y"),
+                                                      d.url("filt/[ap]*"), f"{w}/dst/"], None),
     "pull-hide-rules": (lambda b, d, w: ["-av", d.url("hide/"), f"{w}/dst/"], None),
     "pull-outgoing-chmod": (lambda b, d, w: ["-av", d.url("chm/"), f"{w}/dst/"], None),
     "pull-missing-include-file": (lambda b, d, w: ["-av", d.url("badinc/"), f"{w}/dst/"], None),

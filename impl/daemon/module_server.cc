@@ -433,7 +433,7 @@ int ModuleServer::session() {
   const int numeric = m_.bool3("numeric ids");
   if (use_chroot_ ? numeric != 0 : numeric == 1) o.numeric_ids = true;
   o.munge_symlinks = munge_ != 0;
-  const ModuleIdentity who{host_, req_.addr, user_};
+  const ModuleIdentity who{host_, req_.addr, user_, p_.log_file_format};
   if (const std::string err = apply_module_settings(m_, filter_files_, who, log_p_, &o);
       !err.empty() && ds.fatal_error.empty())
     ds.fatal_error = "rsync: " + err + "\n";
@@ -452,6 +452,15 @@ int ModuleServer::session() {
   // parsed.args is "." and then the paths.
   std::vector<std::string> server_paths(parsed.args.begin() + (parsed.args.empty() ? 0 : 1),
                                         parsed.args.end());
+  if (o.daemon_filter && server_paths == paths) {
+    // Wildcards never match what the module hides (upstream checks the
+    // daemon filter list in glob_expand).
+    const auto& df = *o.daemon_filter;
+    server_paths =
+        module_paths(m_.name(), raw_paths, sanitize_, [&df](const std::string& path, bool is_dir) {
+          return !df.excluded(clean_path(path), is_dir);
+        });
+  }
   if (!o.am_sender && !server_paths.empty()) {
     // Where the receiving side's names are, for %f in the transfer log.
     std::string d = server_paths[0];

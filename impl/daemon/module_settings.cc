@@ -55,9 +55,9 @@ std::string apply_module_settings(const Section& m, const ModuleFilterFiles& fil
   }
   o->ignore_nonreadable = m.boolean("ignore nonreadable");
   o->open_noatime = m.bool3("open noatime") == 1;  // crsync has no --open-noatime to keep
-  if (m.boolean("transfer logging")) {
+  if (!who.log_file_format.empty() || m.boolean("transfer logging")) {
     o->transfer_log_format = fill_daemon_escapes(
-        m.str("log format"),
+        !who.log_file_format.empty() ? who.log_file_format : m.str("log format"),
         {{'h', who.host}, {'a', who.addr}, {'m', m.name()}, {'u', who.user}, {'P', m.str("path")}});
     o->transfer_log = [log](const std::string& line) { (*log)(line); };
   }

@@ -33,6 +33,9 @@ struct ModuleIdentity {
   std::string host;
   std::string addr;
   std::string user;
+  // The daemon's --log-file-format: when set, every file is logged with it,
+  // "transfer logging" or not (upstream's logfile_format).
+  std::string log_file_format;
 };
 
 // Applies the settings to `o` (whose am_sender is known). `log` receives
