@@ -216,6 +216,13 @@ int run_daemon(const DaemonCommand& cmd) {
   const DaemonLog log(!cmd.log_file.empty() ? cmd.log_file : g.str("log file"));
   log("rsyncd version " CRSYNC_VERSION "-crsync starting, listening on port " +
       std::to_string(port));
+  // Stop signals are caught before the sockets listen: a client may
+  // connect (and its starter signal us) as soon as they do.
+  if (::pipe2(g_stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return 10;
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(sig, &sa, nullptr);
   const std::vector<int> listeners =
       open_listeners(address, port, cmd.family, backlog,
                      !cmd.sockopts.empty() ? cmd.sockopts : g.str("socket options"), log);
@@ -224,12 +231,6 @@ int run_daemon(const DaemonCommand& cmd) {
     std::fputs("rsync error: error in socket IO (code 10) at daemon_server.cc(0)\n", stderr);
     return 10;
   }
-
-  if (::pipe2(g_stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return 10;
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(sig, &sa, nullptr);
 
   std::vector<pollfd> fds;
   for (int fd : listeners) fds.push_back({fd, POLLIN, 0});
