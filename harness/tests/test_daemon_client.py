@@ -10,6 +10,7 @@ the daemon's process-level options, each against upstream in the same cell:
 Every cell runs the crsync side and then upstream's in its place, with the
 same config, and compares exit code, output and the tree."""
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -392,3 +393,34 @@ def test_daemon_log_file_format(world, tmp_path, direction):
     assert results["ref"][0] == 0
     assert results["ref"][1], "upstream logged no file"
     assert results["ours"] == results["ref"]
+
+
+# ---- "dont compress" ----
+
+_RECEIVED = re.compile(r"Total bytes received: ([\d,]+)")
+
+
+@pytest.mark.parametrize("proto", [32, 29])
+@pytest.mark.parametrize("dont", ["*", "*.gz *.zip"])
+def test_dont_compress(world, tmp_path, dont, proto):
+    """upstream 3.4.1 honours "dont compress" only as a lone "*" (its
+    per-file switch is compiled out): a sending daemon's deflate then
+    stores. 1 MiB of zeros pulled with -z: stored it is about 1 MiB on the
+    wire, compressed a few KiB; crsync's daemon must land on the same side
+    as upstream's, with the same file."""
+    src = tmp_path / "zeros"
+    src.mkdir()
+    (src / "z.gz").write_bytes(b"\0" * (1 << 20))
+    got = {}
+    for name, binary in (("ours", world["crsync"]), ("ref", world["upstream"])):
+        work = tmp_path / name
+        with Daemon(binary, work / "d", {"m": {"path": src, "dont compress": dont}}) as d:
+            rc, out, err = run_client(world["upstream"], [
+                "-a", "-z", "--compress-choice=zlib", "--stats", f"--protocol={proto}",
+                d.url("m/"), f"{work}/dst/"])
+        assert rc == 0, err
+        assert (work / "dst" / "z.gz").read_bytes() == b"\0" * (1 << 20)
+        got[name] = int(_RECEIVED.search(out).group(1).replace(",", ""))
+    stored = dont == "*"
+    for name, n in got.items():
+        assert (n > 1 << 20) == stored, f"{name}: {n} bytes received with dont compress={dont}"

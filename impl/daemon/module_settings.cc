@@ -54,6 +54,19 @@ std::string apply_module_settings(const Section& m, const ModuleFilterFiles& fil
              "ing chmod\" directive: " + chmod);
   }
   o->ignore_nonreadable = m.boolean("ignore nonreadable");
+  {
+    // Only a lone "*" has an effect in upstream 3.4.1 (its per-file level
+    // switch is compiled out): the whole session's deflate goes stored.
+    const std::string dc = m.str("dont compress");
+    size_t i = 0;
+    while (i < dc.size()) {
+      const size_t b = dc.find_first_not_of(' ', i);
+      if (b == std::string::npos) break;
+      const size_t e = std::min(dc.find(' ', b), dc.size());
+      if (dc.compare(b, e - b, "*") == 0) o->dont_compress_all = true;
+      i = e;
+    }
+  }
   o->open_noatime = m.bool3("open noatime") == 1;  // crsync has no --open-noatime to keep
   if (!who.log_file_format.empty() || m.boolean("transfer logging")) {
     o->transfer_log_format = fill_daemon_escapes(

@@ -100,6 +100,10 @@ CompressionSetting resolve_compression(CompressType type, int level) {
     case CompressType::kZlibx:
       lo = 1;
       hi = Z_BEST_COMPRESSION;
+      if (level == kCompressLevelStored) {
+        s.level = Z_NO_COMPRESSION;
+        return s;
+      }
       if (level == kCompressLevelNotSpecified || level == Z_DEFAULT_COMPRESSION) {
         s.level = 6;
       } else if (level == Z_NO_COMPRESSION) {
@@ -109,7 +113,8 @@ CompressionSetting resolve_compression(CompressType type, int level) {
     case CompressType::kZstd:
       lo = ZSTD_minCLevel();
       hi = ZSTD_maxCLevel();
-      if (level == kCompressLevelNotSpecified || level == 0) s.level = ZSTD_CLEVEL_DEFAULT;
+      if (level == kCompressLevelNotSpecified || level == kCompressLevelStored || level == 0)
+        s.level = ZSTD_CLEVEL_DEFAULT;
       break;
     case CompressType::kLz4: s.level = 0; return s;
   }

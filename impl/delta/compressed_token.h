@@ -33,6 +33,11 @@ namespace crsync::delta {
 
 // upstream CLVL_NOT_SPECIFIED: the user gave no --compress-level.
 inline constexpr int kCompressLevelNotSpecified = INT_MIN;
+// A sending daemon whose module says "dont compress = *": deflate keeps
+// compressing the token stream, at level 0 (stored blocks; upstream's
+// skip_compression_level as per_file_default_level). zstd and lz4 are not
+// affected, as upstream's are not.
+inline constexpr int kCompressLevelStored = INT_MIN + 1;
 
 struct CompressionSetting {
   wire::CompressType type = wire::CompressType::kNone;

@@ -187,6 +187,7 @@ struct Options {
   flist::ChmodRules daemon_chmod;
   bool ignore_nonreadable = false;  // a module's "ignore nonreadable" (sending)
   bool open_noatime = false;        // a module's "open noatime": files read with O_NOATIME
+  bool dont_compress_all = false;  // a module's "dont compress" holds "*" (sending: stored deflate)
   // A module's "transfer logging": its "log format" (the daemon's own
   // escapes %h %a %m %u %P already filled in) and the log it goes to.
   std::string transfer_log_format;

@@ -658,10 +658,12 @@ Status Sender::run() {
       return Status::Error(ExitCode::kSyntax, "");
     }
   }
-  const delta::CompressionSetting cs =
-      delta::resolve_compression(c_.neg.compress, compress_level(c_.opts));
+  const bool stored = c_.opts.dont_compress_all && (c_.neg.compress == wire::CompressType::kZlib ||
+                                                    c_.neg.compress == wire::CompressType::kZlibx);
+  const int level = stored ? delta::kCompressLevelStored : compress_level(c_.opts);
+  const delta::CompressionSetting cs = delta::resolve_compression(c_.neg.compress, level);
   if (cs.type != wire::CompressType::kNone)
-    compressor_ = std::make_unique<delta::CompressedTokenWriter>(cs.type, cs.level, c_.protocol());
+    compressor_ = std::make_unique<delta::CompressedTokenWriter>(cs.type, level, c_.protocol());
   c_.in->set_before_block([&c = c_] { (void)c.out->flush(); });
   wire::NdxDecoder in_ndx(c_.protocol());
   wire::NdxEncoder out_ndx(c_.protocol());
