@@ -424,3 +424,87 @@ def test_dont_compress(world, tmp_path, dont, proto):
     stored = dont == "*"
     for name, n in got.items():
         assert (n > 1 << 20) == stored, f"{name}: {n} bytes received with dont compress={dont}"
+
+
+# ---- syslog facility and tag ----
+
+@pytest.fixture
+def dev_log():
+    """A datagram socket at /dev/log standing in for the syslog daemon (the
+    test machine has none): it receives what the daemons send to syslog."""
+    path = "/dev/log"
+    assert not os.path.exists(path), "/dev/log is taken: this test needs to listen there"
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(path)
+    s.settimeout(0.3)
+    yield s
+    s.close()
+    os.unlink(path)
+
+
+_SYSLOG = re.compile(r"^<(\d+)>\w{3} [ \d]\d \d\d:\d\d:\d\d ([^\[:]+)\[\d+\]: (.*)$")
+
+
+def drain(sock):
+    lines = []
+    while True:
+        try:
+            lines.append(sock.recv(65536).decode(errors="replace").rstrip("\n\0"))
+        except socket.timeout:
+            return lines
+
+
+def test_syslog_facility_and_tag(world, tmp_path, dev_log):
+    """Without a log file the daemon logs to syslog under the global tag and
+    facility, and under the module's own once the module is chosen (upstream
+    log_init(1)): the same priority, tag and text as upstream's daemon."""
+    got = {}
+    for name, binary in (("ours", world["crsync"]), ("ref", world["upstream"])):
+        work = tmp_path / name
+        d = Daemon(binary, work / "d",
+                   {"m": {"path": world["base"] / "src", "syslog facility": "local5",
+                          "syslog tag": "modtag"}},
+                   {"syslog facility": "local3", "syslog tag": "gtag"})
+        # No log file anywhere: not in the config, no --log-file.
+        d.log = None
+        with DaemonNoLog(d) as dd:
+            drain(dev_log)
+            rc, out, err = run_client(world["upstream"], ["-a", dd.url("m/"), f"{work}/dst/"])
+            assert rc == 0, err
+            time.sleep(0.3)
+        seen = []
+        for line in drain(dev_log):
+            m = _SYSLOG.match(line)
+            assert m, line
+            text = m.group(3).replace(str(work), "WORK")
+            if "connect from" in text or text.startswith("rsync on"):
+                seen.append((int(m.group(1)), m.group(2), text))
+        got[name] = sorted(seen)
+    assert got["ref"], "upstream logged nothing to syslog"
+    assert {p for p, _, _ in got["ref"]} == {(19 << 3) | 6, (21 << 3) | 6}  # local3, local5 info
+    assert got["ours"] == got["ref"]
+
+
+class DaemonNoLog(DaemonWithArgs):
+    """A daemon started without --log-file."""
+
+    def __init__(self, daemon):
+        super().__init__(daemon, [])
+
+    def __enter__(self):
+        d = self.d
+        for _ in range(5):
+            d.port = _free_port()
+            d.proc = subprocess.Popen(
+                [d.binary, "--daemon", "--no-detach", f"--config={d.conf}", f"--port={d.port}",
+                 "--address=127.0.0.1"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            deadline = time.time() + 5
+            while time.time() < deadline and d.proc.poll() is None:
+                try:
+                    socket.create_connection(("127.0.0.1", d.port), timeout=0.5).close()
+                    return d
+                except OSError:
+                    time.sleep(0.05)
+            d.stop()
+        raise RuntimeError(f"daemon {d.binary} did not start")

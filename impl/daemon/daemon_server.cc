@@ -213,7 +213,8 @@ int run_daemon(const DaemonCommand& cmd) {
                  std::strerror(errno));
     return 11;
   }
-  const DaemonLog log(!cmd.log_file.empty() ? cmd.log_file : g.str("log file"));
+  const DaemonLog log(!cmd.log_file.empty() ? cmd.log_file : g.str("log file"), g.str("syslog tag"),
+                      syslog_facility(g.str("syslog facility")));
   log("rsyncd version " CRSYNC_VERSION "-crsync starting, listening on port " +
       std::to_string(port));
   // Stop signals are caught before the sockets listen: a client may

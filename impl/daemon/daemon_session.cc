@@ -122,7 +122,9 @@ int serve_connection(int in_fd, int out_fd, const std::string& addr, const Daemo
   std::string config_errors;
   const ConfigLog clog = [&](const std::string& l) { config_errors += l + "\n"; };
   auto cfg = load_config(p.config_file, file_config_source(), p.dparams, clog);
-  const DaemonLog log(p.log_file.empty() && cfg.ok() ? cfg->globals.str("log file") : p.log_file);
+  const DaemonLog log(p.log_file.empty() && cfg.ok() ? cfg->globals.str("log file") : p.log_file,
+                      cfg.ok() ? cfg->globals.str("syslog tag") : "rsyncd",
+                      syslog_facility(cfg.ok() ? cfg->globals.str("syslog facility") : "daemon"));
   if (!config_errors.empty()) log(config_errors);
   if (!cfg.ok()) return static_cast<int>(ExitCode::kSyntax);
   const Section& g = cfg->globals;

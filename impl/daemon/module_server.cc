@@ -139,9 +139,14 @@ class ModuleServer {
  public:
   ModuleServer(TextIo& io, const ModuleRequest& req, const DaemonConfig& cfg, const Section& m,
                const DaemonLog& log, const DaemonParams& p)
-      : io_(io), req_(req), m_(m), log_p_(&log), p_(p), host_(req.host) {
-    (void)cfg;
-  }
+      : io_(io),
+        req_(req),
+        m_(m),
+        log_p_(&log),
+        p_(p),
+        host_(req.host),
+        cfg_globals_tag_(cfg.globals.str("syslog tag")),
+        cfg_globals_facility_(cfg.globals.str("syslog facility")) {}
   int run();
 
  private:
@@ -167,6 +172,8 @@ class ModuleServer {
   void log_(const std::string& m) const { (*log_p_)(m); }
   const DaemonParams& p_;
   std::string host_;
+  // The global syslog settings the daemon's log was opened with.
+  std::string cfg_globals_tag_, cfg_globals_facility_;
   std::string user_;
   bool read_only_ = true;
   uid_t uid_ = 0;
@@ -340,8 +347,12 @@ int ModuleServer::run() {
   // Upstream log_init(1): a module whose "log file" differs from the one in
   // use (--log-file, or the global one) logs there from now on (syslog when
   // it is empty).
-  if (m_.str("log file") != log_p_->file()) {
-    module_log_.emplace(m_.str("log file"));
+  // An unchanged empty "log file" keeps syslog, reopened if the module
+  // has its own tag or facility (upstream log_init(1)).
+  const std::string tag = m_.str("syslog tag"), fac = m_.str("syslog facility");
+  if (m_.str("log file") != log_p_->file() ||
+      (log_p_->file().empty() && (tag != cfg_globals_tag_ || fac != cfg_globals_facility_))) {
+    module_log_.emplace(m_.str("log file"), tag, syslog_facility(fac));
     log_p_ = &*module_log_;
   }
 
