@@ -168,6 +168,18 @@ VERDICTS = {
     "refused-delete": (lambda w, d, t: ["-a", "--delete", src(w), d.url("refuse/")], None),
     "refused-checksum": (lambda w, d, t: ["-ac", src(w), d.url("refuse/")], None),
     "refuse-allows-others": (lambda w, d, t: ["-a", src(w), d.url("refuse/")], None),
+    # Options that name paths are confined to the module too (argument
+    # injection through a real client).
+    "injected-files-from-outside": (lambda w, d, t: ["-a", "--files-from=:/etc/hostname",
+                                                     d.url("src/"), f"{t}/dst"], None),
+    "injected-temp-dir-outside": (lambda w, d, t: ["-a", f"--temp-dir={t}/outside-tmp",
+                                                   src(w), d.url("up/")], None),
+    "injected-backup-dir-outside": (lambda w, d, t: ["-a", "-b", "--delete",
+                                                     f"--backup-dir={t}/outside-bak",
+                                                     src(w), d.url("up/")], None),
+    "injected-partial-dir-outside": (lambda w, d, t: ["-a", "--delay-updates",
+                                                      f"--partial-dir={t}/outside-tmp",
+                                                      src(w), d.url("up/")], None),
     # Wildcards in the module paths are expanded by the daemon.
     # (into the existing cell directory: no "created directory" line)
     "wildcard-pull": (lambda w, d, t: ["-av", d.url("src/*.txt"), d.url("src/s?b/d*"),
@@ -201,16 +213,26 @@ VERDICTS = {
 # where upstream's sender reports its failed change_dir into it: the
 # source walker's wording, not the daemon's (nothing outside is read).
 WALKER_WORDING = "crsync's sender says link_stat \"etc/hostname\" failed; upstream: change_dir \"etc\""
+# A sending daemon that cannot open the --files-from file the client named
+# ends with its error trailer and MSG_ERROR_EXIT (exit 1); upstream's dies
+# without them and its client reports the lost connection (exit 10).
+FILES_FROM_EXIT = "crsync's sending daemon exits 1 with its error trailer after a failed " \
+                  "files-from open; upstream's client sees the connection drop (exit 10)"
+XFAIL_VERDICTS = {("traversal-by-name", "3.5.0"): WALKER_WORDING,
+                  ("injected-files-from-outside", "3.5.0"): FILES_FROM_EXIT}
 VERDICT_CELLS = [
     pytest.param(case, client, id=f"{case}-{client}",
-                 marks=[pytest.mark.xfail(strict=True, reason=WALKER_WORDING)]
-                 if (case, client) == ("traversal-by-name", "3.5.0") else [])
+                 marks=[pytest.mark.xfail(strict=True, reason=XFAIL_VERDICTS[(case, client)])]
+                 if (case, client) in XFAIL_VERDICTS else [])
     for case in sorted(VERDICTS) for client in ("3.5.0", "crsync")]
 
 
 @pytest.mark.parametrize("case,client", VERDICT_CELLS)
 def test_module_verdicts(world, tmp_path, case, client):
     argv_of, env = VERDICTS[case]
+    if case.startswith("injected-"):
+        for tag in ("ours", "ref"):  # the cells' own outside directories
+            (tmp_path / tag / "outside-tmp").mkdir(parents=True)
     upstream = world["peers"]["3.5.0"]
     client_bin = world["crsync"] if client == "crsync" else upstream
     if client == "crsync":
@@ -224,7 +246,15 @@ def test_module_verdicts(world, tmp_path, case, client):
                        lambda d, t: argv_of(world, d, t), env, "ours")
         ref = verdict(world, tmp_path, upstream, client_bin,
                       lambda d, t: argv_of(world, d, t), env, "ref")
+    if case.startswith("injected-"):
+        # The confined paths in the messages name the cell's own directory.
+        ours = (ours[0], ours[1], ours[2].replace("/ours/", "/CELL/"), ours[3])
+        ref = (ref[0], ref[1], ref[2].replace("/ref/", "/CELL/"), ref[3])
     compare(ours, ref)
+    if case.startswith("injected-"):
+        for tag in ("ours", "ref"):
+            assert list((tmp_path / tag / "outside-tmp").iterdir()) == []
+            assert not (tmp_path / tag / "outside-bak").exists()
 
 
 # ---- authentication with each digest, by a scripted client ----

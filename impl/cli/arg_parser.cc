@@ -69,7 +69,8 @@ bool parse_size(const std::string& s, long long* v) {
 
 // --exclude-from / --include-from: one pattern a line; blank lines and
 // lines starting with ';' or '#' are skipped; "-" reads standard input.
-Status read_rule_file(ParsedArgs& p, const std::string& path, const char* prefix) {
+Status read_rule_file(ParsedArgs& p, const std::string& given, const char* prefix) {
+  const std::string path = p.confine_path && given != "-" ? p.confine_path(given) : given;
   std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "r");
   if (!f) return Status::Error(ExitCode::kFileSelect, "failed to open " + path);
   char line[4096];

@@ -5,6 +5,7 @@
 // and --no-OPTION negations.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct ParsedArgs {
   int f_count = 0;          // how many -F were given
   int relative_paths = -1;  // 1: -R, 0: --no-R, -1: neither (--files-from implies -R)
   bool bare_error = false;  // the error is printed as it is (no "rsync: ")
+  // Set by a daemon serving a module without a chroot: how a path an option
+  // names (--exclude-from, --include-from here; the caller does the rest)
+  // is kept inside the module (upstream sanitize_paths).
+  std::function<std::string(const std::string&)> confine_path;
 };
 
 Status parse_args(const std::vector<std::string>& argv, ParsedArgs* out);

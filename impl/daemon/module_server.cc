@@ -408,6 +408,17 @@ int ModuleServer::session() {
   argv.emplace_back(".");
   argv.insert(argv.end(), paths.begin(), paths.end());
   cli::ParsedArgs parsed;
+  // Without a chroot, every path an option names stays in the module
+  // (upstream sanitize_path with the module as root: an absolute name is
+  // taken from the module's directory).
+  const auto confine = [this](const std::string& p) {
+    if (p.empty()) return p;
+    const std::string inner = sanitize_path(p);
+    if (p[0] != '/') return inner;
+    const std::string root = chdir_dir_ == "/" ? "" : chdir_dir_;
+    return inner == "." ? (root.empty() ? "/" : root) : root + "/" + inner;
+  };
+  if (sanitize_) parsed.confine_path = confine;
   const Status ps = cli::parse_args(argv, &parsed);
   if (auto refused = refused_option(m_.str("refuse options"), opts)) {
     ds.fatal_error = "rsync: " + *refused + "\n";
@@ -419,6 +430,14 @@ int ModuleServer::session() {
   }
   session::Options o = parsed.opts;
   o.am_server = true;  // whatever the client sent
+  if (sanitize_) {
+    if (!o.temp_dir.empty()) o.temp_dir = confine(o.temp_dir);
+    if (o.backup_dir) o.backup_dir = confine(*o.backup_dir);
+    if (!o.files_from.empty() && o.files_from != "-") o.files_from = confine(o.files_from);
+    // An absolute --partial-dir too (upstream 3.5.0's daemon then cannot
+    // make it either: "Unable to create partial-dir").
+    if (!o.partial_dir.empty() && o.partial_dir[0] == '/') o.partial_dir = confine(o.partial_dir);
+  }
   o.quiet = false;
   // "max verbosity" (upstream limit_output_verbosity, after the client's options).
   session::limit_output_verbosity(o.levels, m_.integer("max verbosity"));
@@ -454,7 +473,12 @@ int ModuleServer::session() {
   // ones the module hides (upstream parse_arguments' options_rejected).
   if (o.daemon_filter && !o.am_sender && ds.fatal_error.empty()) {
     const auto rejected = [&](const std::string& dir) {
-      return dir.empty() || o.daemon_filter->excluded(clean_path(dir), true);
+      // A confined absolute name is checked from the module's root.
+      std::string d = dir;
+      if (sanitize_ && !d.empty() && d[0] == '/' && chdir_dir_ != "/" &&
+          d.compare(0, chdir_dir_.size(), chdir_dir_) == 0)
+        d = d.substr(chdir_dir_.size());
+      return dir.empty() || o.daemon_filter->excluded(clean_path(d), true);
     };
     if ((!o.temp_dir.empty() && rejected(o.temp_dir)) || (o.backup_dir && rejected(*o.backup_dir)))
       ds.fatal_error = "rsync: Your options have been rejected by the server.\n";
