@@ -14,9 +14,9 @@ from pathlib import Path
 from . import interop
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
+def free_port(address="127.0.0.1", family=socket.AF_INET):
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind((address, 0))
         return s.getsockname()[1]
 
 
@@ -32,8 +32,15 @@ def write_conf(path, global_params, modules):
 class Daemon:
     """A daemon on 127.0.0.1:<free port>, stopped with SIGTERM on exit."""
 
-    def __init__(self, binary, workdir, modules, global_params=None):
+    def __init__(self, binary, workdir, modules, global_params=None, args=(),
+                 address="127.0.0.1", log_file=True):
+        """`args`: extra daemon arguments; `address`: where it listens
+        ("::1" for IPv6 only); `log_file`: pass --log-file (else the config's
+        own, or syslog)."""
         self.binary = str(binary)
+        self.args = list(args)
+        self.address = address
+        self.log_file = log_file
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.conf = self.workdir / "rsyncd.conf"
@@ -46,16 +53,20 @@ class Daemon:
         self.proc = None
 
     def __enter__(self):
+        family = socket.AF_INET6 if ":" in self.address else socket.AF_INET
         for _ in range(5):
-            self.port = free_port()
+            self.port = free_port(self.address, family)
+            argv = [self.binary, "--daemon", "--no-detach", f"--config={self.conf}",
+                    f"--port={self.port}", f"--address={self.address}"]
+            if self.log_file:
+                argv.append(f"--log-file={self.log}")
             self.proc = subprocess.Popen(
-                [self.binary, "--daemon", "--no-detach", f"--config={self.conf}",
-                 f"--port={self.port}", "--address=127.0.0.1", f"--log-file={self.log}"],
+                argv + self.args,
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             deadline = time.time() + 5
             while time.time() < deadline and self.proc.poll() is None:
                 try:
-                    socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                    socket.create_connection((self.address, self.port), timeout=0.5).close()
                     return self
                 except OSError:
                     time.sleep(0.05)

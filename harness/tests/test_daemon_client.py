@@ -11,9 +11,7 @@ Every cell runs the crsync side and then upstream's in its place, with the
 same config, and compares exit code, output and the tree."""
 import os
 import re
-import shutil
 import socket
-import subprocess
 import time
 from pathlib import Path
 
@@ -179,29 +177,6 @@ def test_rsync_connect_prog(world, tmp_path, ours, case):
 
 # ---- IPv6 ----
 
-class Daemon6(Daemon):
-    """A daemon listening on ::1 only."""
-
-    def __enter__(self):
-        for _ in range(5):
-            with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-                s.bind(("::1", 0))
-                self.port = s.getsockname()[1]
-            self.proc = subprocess.Popen(
-                [self.binary, "--daemon", "--no-detach", f"--config={self.conf}",
-                 f"--port={self.port}", "--address=::1", f"--log-file={self.log}"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            deadline = time.time() + 5
-            while time.time() < deadline and self.proc.poll() is None:
-                try:
-                    socket.create_connection(("::1", self.port), timeout=0.5).close()
-                    return self
-                except OSError:
-                    time.sleep(0.05)
-            self.stop()
-        raise RuntimeError(f"daemon {self.binary} did not start on ::1")
-
-
 V6_CASES = {
     "pull": lambda p, t: ["-av", f"rsync://[::1]:{p}/six/", f"{t}/dst/"],
     "listing": lambda p, t: [f"rsync://[::1]:{p}/"],
@@ -218,7 +193,7 @@ def v6_cell(world, tmp, daemon_bin, client, case, tag):
     src = world["base"] / "src"
     mods = {"six": {"path": src, "comment": "over IPv6"},
             "hosts": {"path": src, "hosts allow": "::1/128", "hosts deny": "127.0.0.1"}}
-    with Daemon6(daemon_bin, work / "d", mods) as d:
+    with Daemon(daemon_bin, work / "d", mods, address="::1") as d:
         rc, out, err = run_client(client, V6_CASES[case](d.port, work))
     out, err = norm(out, work), norm(err, work)
     err = err.replace(f":{d.port}", ":PORT").replace(f" {d.port}", " PORT")
@@ -250,9 +225,7 @@ def test_daemon_bwlimit_caps_the_client(world, tmp_path):
     (src / "f").write_bytes(os.urandom(300 * 1024))
     for binary in (world["crsync"], world["upstream"]):
         work = tmp_path / Path(binary).name
-        d = Daemon(binary, work, {"big": {"path": src}})
-        d_args = ["--bwlimit=100"]
-        with DaemonWithArgs(d, d_args) as dd:
+        with Daemon(binary, work, {"big": {"path": src}}, args=["--bwlimit=100"]) as dd:
             start = time.time()
             rc, out, err = run_client(world["upstream"], ["-a", "--bwlimit=100000",
                                                           dd.url("big/"), f"{work}/dst/"])
@@ -260,41 +233,6 @@ def test_daemon_bwlimit_caps_the_client(world, tmp_path):
         assert rc == 0, err
         assert (work / "dst" / "f").read_bytes() == (src / "f").read_bytes()
         assert took >= 2.0, f"{binary}: 300 KiB in {took:.2f}s despite --bwlimit=100"
-
-
-class DaemonWithArgs:
-    """Starts `daemon` with extra command-line arguments."""
-
-    def __init__(self, daemon, args):
-        self.d = daemon
-        self.args = args
-
-    def __enter__(self):
-        d = self.d
-        for _ in range(5):
-            d.port = _free_port()
-            d.proc = subprocess.Popen(
-                [d.binary, "--daemon", "--no-detach", f"--config={d.conf}", f"--port={d.port}",
-                 "--address=127.0.0.1", f"--log-file={d.log}", *self.args],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            deadline = time.time() + 5
-            while time.time() < deadline and d.proc.poll() is None:
-                try:
-                    socket.create_connection(("127.0.0.1", d.port), timeout=0.5).close()
-                    return d
-                except OSError:
-                    time.sleep(0.05)
-            d.stop()
-        raise RuntimeError(f"daemon {d.binary} did not start")
-
-    def __exit__(self, *exc):
-        self.d.stop()
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize("opts", ["SO_KEEPALIVE,TCP_NODELAY SO_RCVBUF=65536",
@@ -305,8 +243,8 @@ def test_daemon_sockopts(world, tmp_path, opts):
     results = {}
     for name, binary in (("ours", world["crsync"]), ("ref", world["upstream"])):
         work = tmp_path / name
-        d = Daemon(binary, work, {"src": {"path": world["base"] / "src"}})
-        with DaemonWithArgs(d, [f"--sockopts={opts}"]) as dd:
+        with Daemon(binary, work, {"src": {"path": world["base"] / "src"}},
+                    args=[f"--sockopts={opts}"]) as dd:
             rc, out, err = run_client(world["upstream"], ["-a", dd.url("src/"), f"{work}/dst/"])
         # "YYYY/MM/DD hh:mm:ss [pid] text": the text of the socket lines.
         log = [line.split("] ", 1)[1] for line in dd.log.read_text().splitlines()
@@ -379,10 +317,10 @@ def test_daemon_log_file_format(world, tmp_path, direction):
         up.mkdir(parents=True)
         # (The module's own "log file": once a module is chosen, upstream
         # logs there and not to --log-file.)
-        d = Daemon(binary, work / "d", {"m": {"path": up if direction == "push"
-                                              else world["base"] / "src", "read only": "no",
-                                              "log file": work / "d" / "rsyncd.log"}})
-        with DaemonWithArgs(d, ["--log-file-format=%o [%m] %f %l %b"]) as dd:
+        mods = {"m": {"path": up if direction == "push" else world["base"] / "src",
+                      "read only": "no", "log file": work / "d" / "rsyncd.log"}}
+        with Daemon(binary, work / "d", mods,
+                    args=["--log-file-format=%o [%m] %f %l %b"]) as dd:
             argv = (["-a", f"{world['base']}/src/", dd.url("m/")] if direction == "push"
                     else ["-a", dd.url("m/"), f"{work}/dst/"])
             rc, out, err = run_client(world["upstream"], argv)
@@ -461,13 +399,11 @@ def test_syslog_facility_and_tag(world, tmp_path, dev_log):
     got = {}
     for name, binary in (("ours", world["crsync"]), ("ref", world["upstream"])):
         work = tmp_path / name
-        d = Daemon(binary, work / "d",
-                   {"m": {"path": world["base"] / "src", "syslog facility": "local5",
-                          "syslog tag": "modtag"}},
-                   {"syslog facility": "local3", "syslog tag": "gtag"})
         # No log file anywhere: not in the config, no --log-file.
-        d.log = None
-        with DaemonNoLog(d) as dd:
+        with Daemon(binary, work / "d",
+                    {"m": {"path": world["base"] / "src", "syslog facility": "local5",
+                           "syslog tag": "modtag"}},
+                    {"syslog facility": "local3", "syslog tag": "gtag"}, log_file=False) as dd:
             drain(dev_log)
             rc, out, err = run_client(world["upstream"], ["-a", dd.url("m/"), f"{work}/dst/"])
             assert rc == 0, err
@@ -483,28 +419,3 @@ def test_syslog_facility_and_tag(world, tmp_path, dev_log):
     assert got["ref"], "upstream logged nothing to syslog"
     assert {p for p, _, _ in got["ref"]} == {(19 << 3) | 6, (21 << 3) | 6}  # local3, local5 info
     assert got["ours"] == got["ref"]
-
-
-class DaemonNoLog(DaemonWithArgs):
-    """A daemon started without --log-file."""
-
-    def __init__(self, daemon):
-        super().__init__(daemon, [])
-
-    def __enter__(self):
-        d = self.d
-        for _ in range(5):
-            d.port = _free_port()
-            d.proc = subprocess.Popen(
-                [d.binary, "--daemon", "--no-detach", f"--config={d.conf}", f"--port={d.port}",
-                 "--address=127.0.0.1"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            deadline = time.time() + 5
-            while time.time() < deadline and d.proc.poll() is None:
-                try:
-                    socket.create_connection(("127.0.0.1", d.port), timeout=0.5).close()
-                    return d
-                except OSError:
-                    time.sleep(0.05)
-            d.stop()
-        raise RuntimeError(f"daemon {d.binary} did not start")
