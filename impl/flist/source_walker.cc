@@ -1,6 +1,7 @@
 #include "flist/source_walker.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -69,6 +70,7 @@ class Walker {
   // -R: the last implied path sent; its leading directories are not sent
   // again (upstream keeps one such path for the whole list).
   std::string lastpath_;
+  int walk_dirfd_ = -1;  // the directory send_directory is reading, else -1
   // -R: 0 = no implied "." yet, -1 = one is due (an argument began with
   // "./"), 1 = sent.
   int implied_dot_dir_ = 0;
@@ -79,7 +81,13 @@ bool Walker::send_name(const std::string& base_dir, const std::string& name, boo
   SendEntry se;
   int err = 0;
   const std::string local = join(base_dir, name);
-  Status s = stat_entry(local, name, follow, o_, &se, &err);
+  // Inside send_directory's loop the name is a child of the open directory.
+  const char* leaf = nullptr;
+  if (walk_dirfd_ >= 0) {
+    const size_t slash = name.rfind('/');
+    leaf = name.c_str() + (slash == std::string::npos ? 0 : slash + 1);
+  }
+  Status s = stat_entry(local, name, follow, o_, &se, &err, walk_dirfd_, leaf);
   if (!s.ok()) {
     if (err == ENOENT) {
       if (missing_is_vanished) {
@@ -162,7 +170,9 @@ void Walker::send_directory(const std::string& base_dir, const std::string& dir_
       out_->errors.push_back("skipping overly long name: " + rel);
       continue;
     }
+    walk_dirfd_ = ::dirfd(d);
     send_name(base_dir, rel, o_.copy_links, child, true, true);
+    walk_dirfd_ = -1;
   }
   ::closedir(d);
   if (!o_.recursive || o_.incremental) return;
@@ -492,10 +502,12 @@ size_t FilesFromReader::feed(std::string_view bytes) {
 }
 
 Status stat_entry(const std::string& local_path, const std::string& name, bool follow,
-                  const WalkOptions& o, SendEntry* out, int* err) {
+                  const WalkOptions& o, SendEntry* out, int* err, int dirfd, const char* at_name) {
   struct stat st {};
-  int r = follow ? ::stat(local_path.c_str(), &st) : ::lstat(local_path.c_str(), &st);
-  if (r != 0 && follow && errno == ENOENT) r = ::lstat(local_path.c_str(), &st);
+  const int at = at_name ? dirfd : AT_FDCWD;
+  const char* path = at_name ? at_name : local_path.c_str();
+  int r = ::fstatat(at, path, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW);
+  if (r != 0 && follow && errno == ENOENT) r = ::fstatat(at, path, &st, AT_SYMLINK_NOFOLLOW);
   if (r != 0) {
     *err = errno;
     return Status::Error(ExitCode::kPartial, "link_stat \"" + local_path +

@@ -105,8 +105,12 @@ Status walk_files_from(const std::string& origin, const std::vector<std::string>
 void scan_directory(const SendEntry& dir, const WalkOptions& o, WalkResult* out);
 
 // Fills a FileEntry (and the hard-link identity) from lstat/stat data.
+// With `at_name`, the status is taken as at_name relative to `dirfd` (the
+// directory being read, so the kernel looks up one component, not the
+// whole path); local_path is still what messages and later opens use.
 Status stat_entry(const std::string& local_path, const std::string& name, bool follow,
-                  const WalkOptions& o, SendEntry* out, int* err);
+                  const WalkOptions& o, SendEntry* out, int* err, int dirfd = -1,
+                  const char* at_name = nullptr);
 
 // ---- name cleaning, as upstream's util1.c does it ----
 

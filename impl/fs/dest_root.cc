@@ -112,8 +112,11 @@ Result<DestRoot> DestRoot::open(const std::string& path, bool create) {
 }
 
 void DestRoot::add_dirlink(std::string rel, Fd dir) {
-  std::lock_guard lock(dirlinks_->mu);
-  dirlinks_->by_rel[std::move(rel)] = std::move(dir);
+  {
+    std::lock_guard lock(dirlinks_->mu);
+    dirlinks_->by_rel[std::move(rel)] = std::move(dir);
+  }
+  forget_lstat_dir();  // names beneath rel now resolve elsewhere
 }
 
 bool DestRoot::is_dirlink(std::string_view rel) const {
@@ -153,21 +156,33 @@ Status DestRoot::open_parent(std::string_view rel, Fd* parent, std::string* base
   return Status::Ok();
 }
 Status DestRoot::lstat(std::string_view rel, struct stat* st, bool* exists) const {
-  Fd parent;
-  std::string base;
-  Status s = open_parent(rel, &parent, &base);
-  if (!s.ok()) {
-    if (errno == ENOENT || errno == ENOTDIR) {
-      *exists = false;
-      return Status::Ok();
-    }
-    return s;
-  }
-  const char* name = base.empty() || base == "." ? "." : base.c_str();
+  const size_t slash = rel.rfind('/');
+  const std::string_view dir =
+      slash == std::string_view::npos ? std::string_view() : rel.substr(0, slash);
+  const std::string base(slash == std::string_view::npos ? rel : rel.substr(slash + 1));
+  if (base == "..") return Status::Error(ExitCode::kProtocol, "path with .. refused");
   // A kept dirlink stats as the directory it points at (upstream link_stat
   // with follow_dirlinks).
   const int flags = is_dirlink(rel) ? 0 : AT_SYMLINK_NOFOLLOW;
-  if (::fstatat(parent.get(), name, st, flags) != 0) {
+  std::lock_guard lock(lstat_dir_->mu);
+  if (!lstat_dir_->valid || lstat_dir_->rel != dir) {
+    lstat_dir_->valid = false;
+    std::string_view rest;
+    const int at = anchor(dir, &rest);
+    Result<Fd> parent = open_beneath(at, rest, O_PATH | O_DIRECTORY);
+    if (!parent.ok()) {
+      if (errno == ENOENT || errno == ENOTDIR) {
+        *exists = false;
+        return Status::Ok();
+      }
+      return parent.status();
+    }
+    lstat_dir_->fd = std::move(parent).value();
+    lstat_dir_->rel.assign(dir);
+    lstat_dir_->valid = true;
+  }
+  const char* name = base.empty() || base == "." ? "." : base.c_str();
+  if (::fstatat(lstat_dir_->fd.get(), name, st, flags) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) {
       *exists = false;
       return Status::Ok();
@@ -176,6 +191,12 @@ Status DestRoot::lstat(std::string_view rel, struct stat* st, bool* exists) cons
   }
   *exists = true;
   return Status::Ok();
+}
+
+void DestRoot::forget_lstat_dir() const {
+  std::lock_guard lock(lstat_dir_->mu);
+  lstat_dir_->valid = false;
+  lstat_dir_->fd = Fd();
 }
 
 Result<Fd> DestRoot::open_read(std::string_view rel) const {

@@ -54,8 +54,16 @@ class DestRoot {
   // flist::check_received_name; this refuses them again.
   Status open_parent(std::string_view rel, Fd* parent, std::string* base) const;
 
-  // lstat of rel; ENOENT gives ok with *exists = false.
+  // lstat of rel; ENOENT gives ok with *exists = false. The parent
+  // directory resolved last is kept open and reused while consecutive
+  // names share it (one fstatat per name, as upstream's lstat, instead of
+  // open + fstatat + close). A stale entry can only misreport: every
+  // change still resolves its path afresh through open_parent/open_rel.
   Status lstat(std::string_view rel, struct stat* st, bool* exists) const;
+
+  // Drops lstat's kept directory: callers that remove or replace a
+  // directory call it, so a later lstat never looks inside the old one.
+  void forget_lstat_dir() const;
 
   // Opens an existing file beneath the root for reading (no symlink follow).
   Result<Fd> open_read(std::string_view rel) const;
@@ -86,6 +94,14 @@ class DestRoot {
     std::map<std::string, Fd, std::less<>> by_rel;
   };
   std::unique_ptr<Dirlinks> dirlinks_ = std::make_unique<Dirlinks>();
+  // lstat's kept parent directory (shared by the generator and receiver).
+  struct LstatDir {
+    std::mutex mu;
+    bool valid = false;
+    std::string rel;  // the directory, relative to the root
+    Fd fd;            // O_PATH, resolved beneath the root
+  };
+  std::unique_ptr<LstatDir> lstat_dir_ = std::make_unique<LstatDir>();
 };
 
 // Resolves `rel` beneath `dirfd` without following any symlink on the way

@@ -107,6 +107,7 @@ Status ReceivingSide::remove_now(int parent_fd, const std::string& base, const s
   // (upstream delete_item), which fails while backups made inside it with
   // a suffix are there.
   const char* what = is_dir ? "rmdir" : "unlink";
+  if (is_dir) dest_.forget_lstat_dir();
   const bool removed = c_.opts.dry_run ? true
                        : is_dir
                            ? ::unlinkat(parent_fd, base.c_str(), AT_REMOVEDIR) == 0

@@ -172,6 +172,7 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
         make_backup(rel, BackupHow::kLinkFirst) == BackupResult::kFailed)
       return Status::Ok();
     const std::string tmp = tmp_name_for(base);
+    if (exists && S_ISDIR(st.st_mode)) dest_.forget_lstat_dir();
     if (::symlinkat(target.c_str(), parent.get(), tmp.c_str()) != 0 ||
         (exists && S_ISDIR(st.st_mode) &&
          ::unlinkat(parent.get(), base.c_str(), AT_REMOVEDIR) != 0 && false) ||
@@ -263,6 +264,7 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
       // A directory in the way is removed; anything else is too, or with
       // -b moved to its backup (not in a redo, as upstream).
       const char* what = "rmdir";
+      if (S_ISDIR(st.st_mode)) dest_.forget_lstat_dir();
       const bool removed =
           S_ISDIR(st.st_mode)
               ? ::unlinkat(parent.get(), base.c_str(), AT_REMOVEDIR) == 0
@@ -309,7 +311,7 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
     }
     if (same) {
       const uint32_t iflags = itemize_existing(e, st);
-      if (!o.dry_run) {
+      if (!o.dry_run && (have_partial || attrs_differ(e, st, iflags))) {
         fs::Fd parent;
         std::string base;
         CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));

@@ -336,6 +336,19 @@ uint32_t ReceivingSide::itemize_existing(const FileEntry& e, const struct stat& 
   return f;
 }
 
+bool ReceivingSide::attrs_differ(const FileEntry& e, const struct stat& st, uint32_t iflags) const {
+  constexpr uint32_t kReported = wire::kItemReportTime | wire::kItemReportPerms |
+                                 wire::kItemReportOwner | wire::kItemReportGroup;
+  if (iflags & kReported) return true;
+  const Options& o = c_.opts;
+  // What itemize does not look at, taken conservatively: the daemon's
+  // incoming chmod, atimes and the sub-second part of the mtime.
+  if (c_.am_server && !o.daemon_chmod.empty()) return true;
+  if (o.preserve_atimes) return true;
+  if (o.preserve_mtimes && st.st_mtim.tv_nsec != static_cast<long>(e.mtime_nsec)) return true;
+  return false;
+}
+
 void ReceivingSide::set_attrs(int dirfd, const std::string& base, const FileEntry& e, int fd,
                               bool is_new, bool set_time, const struct stat* cur) {
   const Options& o = c_.opts;

@@ -178,6 +178,10 @@ class ReceivingSide {
   // is left alone (upstream set_file_attrs changes only what differs).
   void set_attrs(int dirfd, const std::string& base, const flist::FileEntry& e, int fd, bool is_new,
                  bool set_time, const struct stat* cur = nullptr);
+  // Whether set_attrs(..., is_new false, set_time true, &st) could change
+  // anything on an existing entry itemized as `iflags` (false: the entry's
+  // parent need not even be opened).
+  bool attrs_differ(const flist::FileEntry& e, const struct stat& st, uint32_t iflags) const;
   uint32_t map_uid(const flist::FileEntry& e) const;
   uint32_t map_gid(const flist::FileEntry& e) const;
   std::string local_name(const flist::FileEntry& e) const;

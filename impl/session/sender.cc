@@ -147,7 +147,7 @@ Status Sender::send_file_list() {
     SendList& first = lists_.front();
     if (!first.entries.empty() && first.entries.front().entry.basename() == ".")
       first.parent_dir = 0;
-    CRSYNC_RETURN_IF_ERROR(send_extra_file_lists());
+    CRSYNC_RETURN_IF_ERROR(send_extra_file_lists(wire::kMinFilecntLookahead));
   }
   CRSYNC_RETURN_IF_ERROR(c_.out->flush());
   const auto t1 = std::chrono::steady_clock::now();
@@ -164,9 +164,8 @@ Status Sender::send_list(std::vector<flist::SendEntry> entries, int32_t io_error
   const int proto = c_.protocol();
   const bool first = lists_.empty();
   SendList list;
-  list.ndx_start =
-      first ? (c_.neg.inc_recurse ? 1 : 0)
-            : lists_.back().ndx_start + static_cast<int32_t>(lists_.back().entries.size()) + 1;
+  list.ndx_start = first ? (c_.neg.inc_recurse ? 1 : 0)
+                         : lists_.back().ndx_start + static_cast<int32_t>(lists_.back().count) + 1;
   if (c_.opts.always_checksum) {
     for (auto& se : entries) {
       if (!flist::is_reg(se.entry.mode)) continue;
@@ -240,6 +239,8 @@ Status Sender::send_list(std::vector<flist::SendEntry> entries, int32_t io_error
   list.entries.reserve(entries.size());
   for (size_t i : order) list.entries.push_back(std::move(entries[i]));
   list.sent.assign(list.entries.size(), false);
+  list.count = list.entries.size();
+  if (!first) files_ahead_ += list.count;
   lists_.push_back(std::move(list));
   return Status::Ok();
 }
@@ -255,8 +256,7 @@ void Sender::add_dirs_to_tree(int32_t parent, size_t list_index) {
     if (!flist::is_dir(l.entries[i].entry.mode)) continue;
     const auto idx = static_cast<int32_t>(dirs_.size());
     DirNode n;
-    n.list = static_cast<uint32_t>(list_index);
-    n.pos = static_cast<uint32_t>(i);
+    n.dir = l.entries[i];
     n.parent = parent;
     dirs_.push_back(n);
     if (l.entries[i].entry.basename() == ".") continue;
@@ -270,20 +270,22 @@ void Sender::add_dirs_to_tree(int32_t parent, size_t list_index) {
   }
 }
 
-// Sends the sub-list of every directory, depth first, then NDX_FLIST_EOF
-// (upstream send_extra_file_list). crsync sends them all before the first
-// request: upstream does the same whenever fewer than 1000 files are
-// ahead of the generator, and the bytes of each list are the same.
-Status Sender::send_extra_file_lists() {
+// Sends the sub-lists of directories, depth first, while fewer than
+// `at_least` files are ahead of the generator (upstream
+// send_extra_file_list). Called after the first list and before each
+// request is read, so a tree is never held whole: the generator's NDX_DONE
+// frees each finished list. A small tree goes out entirely before the
+// first request, as upstream sends it.
+Status Sender::send_extra_file_lists(size_t at_least) {
+  if (flist_eof_) return Status::Ok();
   const int32_t io_error_at_start = io_error_;
   flist::WalkOptions wo = walk_options_;
-  while (send_dir_ >= 0) {
-    const DirNode node = dirs_[static_cast<size_t>(send_dir_)];
+  while (send_dir_ >= 0 && files_ahead_ < at_least) {
     ByteWriter w;
     out_ndx_->put(w, wire::kNdxFlistOffset - send_dir_);
     CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
     flist::WalkResult wr;
-    flist::scan_directory(lists_[node.list].entries[node.pos], wo, &wr);
+    flist::scan_directory(dirs_[static_cast<size_t>(send_dir_)].dir, wo, &wr);
     for (const auto& e : wr.errors) c_.output->xfer_error("rsync: [sender] " + e + "\n");
     const int32_t before = io_error_;
     io_error_ |= wr.io_error;
@@ -301,6 +303,15 @@ Status Sender::send_extra_file_lists() {
       d = dirs_[static_cast<size_t>(d)].parent;
     send_dir_ = d >= 0 ? dirs_[static_cast<size_t>(d)].next_sibling : -1;
   }
+  if (send_dir_ >= 0) {
+    if (io_error_ != io_error_at_start && c_.protocol() == 30) {
+      ByteWriter m;
+      wire::put_int32(m, io_error_);
+      CRSYNC_RETURN_IF_ERROR(c_.out->send_msg(wire::MsgCode::kIoError, ByteSpan(m.bytes())));
+    }
+    return Status::Ok();
+  }
+  flist_eof_ = true;
   ByteWriter w;
   out_ndx_->put(w, wire::kNdxFlistEof);
   CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
@@ -323,8 +334,7 @@ Sender::Found Sender::find(int32_t ndx) {
   f.list_index = static_cast<size_t>(std::prev(it) - lists_.begin());
   if (ndx == l.ndx_start - 1) {
     if (l.parent_dir < 0) return f;
-    const DirNode& n = dirs_[static_cast<size_t>(l.parent_dir)];
-    f.entry = &lists_[n.list].entries[n.pos];
+    f.entry = &dirs_[static_cast<size_t>(l.parent_dir)].dir;
     f.list = &l;
     f.dir_slot = true;
     return f;
@@ -385,12 +395,15 @@ Status Sender::serve_requests() {
   const int64_t list_base = c_.neg.inc_recurse ? 1 : 0;  // upstream's first flist_num
   int64_t cur_list = 0;                                  // upstream cur_flist (-1: none left)
   for (;;) {
+    // (Reading flushes what this wrote: see the before-block hook.)
+    if (c_.neg.inc_recurse && !flist_eof_)
+      CRSYNC_RETURN_IF_ERROR(send_extra_file_lists(wire::kMinFilecntLookahead));
     int32_t ndx = 0;
     CRSYNC_RETURN_IF_ERROR(read_ndx(&ndx));
     if (ndx == wire::kNdxDone) {
       if (c_.progress && cur_list >= 0 && static_cast<size_t>(cur_list) < lists_.size()) {
         const SendList& l = lists_[static_cast<size_t>(cur_list)];
-        c_.progress->at_list_done(l.ndx_start + static_cast<int64_t>(l.entries.size()) - 1 -
+        c_.progress->at_list_done(l.ndx_start + static_cast<int64_t>(l.count) - 1 -
                                   (cur_list + list_base));
       }
       // Incremental recursion: each list's NDX_DONE but the last is echoed
@@ -398,8 +411,12 @@ Status Sender::serve_requests() {
       if (c_.neg.inc_recurse && lists_freed_ < lists_.size()) {
         if (cur_list == static_cast<int64_t>(lists_freed_))
           cur_list = lists_freed_ + 1 < lists_.size() ? cur_list + 1 : -1;
-        lists_[lists_freed_].sent.clear();
+        // The finished list is freed (upstream flist_free); the next one
+        // becomes the current list and no longer counts as ahead.
+        std::vector<bool>().swap(lists_[lists_freed_].sent);
+        std::vector<flist::SendEntry>().swap(lists_[lists_freed_].entries);
         ++lists_freed_;
+        if (lists_freed_ < lists_.size()) files_ahead_ -= lists_[lists_freed_].count;
         if (lists_freed_ < lists_.size()) {
           ByteWriter w;
           out_ndx_->put(w, wire::kNdxDone);
@@ -422,9 +439,8 @@ Status Sender::serve_requests() {
     const Found found = ndx >= 0 ? find(ndx) : Found{};
     if (!found.entry) {
       const int64_t last =
-          lists_.empty()
-              ? -1
-              : lists_.back().ndx_start + static_cast<int64_t>(lists_.back().entries.size()) - 1;
+          lists_.empty() ? -1
+                         : lists_.back().ndx_start + static_cast<int64_t>(lists_.back().count) - 1;
       return Status::Error(ExitCode::kProtocol, "Invalid file index: " + std::to_string(ndx) +
                                                     " (" + std::to_string(wire::kNdxDone) + " - " +
                                                     std::to_string(last) + ") [sender]");

@@ -33,19 +33,25 @@ class Sender {
   struct SendList {
     int32_t ndx_start = 0;
     int32_t parent_dir = -1;  // index into dirs_ of the directory it holds, or -1
+    size_t count = 0;         // entries it had (they are freed once it is done)
     std::vector<flist::SendEntry> entries;
     std::vector<bool> sent;  // a transfer went out (so a second one is a redo)
   };
   // upstream's dir_flist: every directory sent, in sorted order per list,
   // linked as a tree that is walked depth-first to choose the next sub-list.
+  // Each keeps its own copy of the directory's entry, which outlives the
+  // list that carried it.
   struct DirNode {
-    uint32_t list = 0, pos = 0;
+    flist::SendEntry dir;
     int32_t parent = -1, first_child = -1, next_sibling = -1;
   };
   Status send_file_list();
   Status send_list(std::vector<flist::SendEntry> entries, int32_t io_error_before);
   void add_dirs_to_tree(int32_t parent, size_t list_index);
-  Status send_extra_file_lists();
+  // Incremental recursion: sends sub-lists, depth first, until at least
+  // `at_least` files are in lists the generator has not finished, then
+  // NDX_FLIST_EOF once the tree is done (upstream send_extra_file_list).
+  Status send_extra_file_lists(size_t at_least);
   // The entry an index names: a file of a list, or (incremental recursion)
   // the directory a list holds, named by its ndx_start - 1.
   struct Found {
@@ -73,7 +79,10 @@ class Sender {
   std::vector<flist::SendEntry> entries_;  // the first list, in send order
   std::deque<SendList> lists_;
   size_t lists_freed_ = 0;  // lists the generator has finished (NDX_DONE each)
-  std::vector<DirNode> dirs_;
+  size_t files_ahead_ = 0;  // files in lists after the current one (upstream
+                            // file_total - file_old_total)
+  bool flist_eof_ = false;  // NDX_FLIST_EOF sent
+  std::deque<DirNode> dirs_;
   int32_t send_dir_ = -1;  // the next directory to send a sub-list for
   std::unique_ptr<flist::FlistEncoder> enc_;
   std::unique_ptr<delta::CompressedTokenWriter> compressor_;  // -z: one per session
