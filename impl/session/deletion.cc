@@ -236,15 +236,20 @@ Status ReceivingSide::delete_extraneous(const std::string& dir_rel) {
 }
 
 Status ReceivingSide::delete_pass() {
-  const size_t n = list_count();
-  for (size_t li = 0; li < n; ++li) {
-    RecvList* l = nullptr;
+  size_t n = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    n = dirs_.size();
+  }
+  // Every directory in list order (lists may have been freed; dirs_ stays).
+  for (size_t di = 0; di < n; ++di) {
+    const flist::FileEntry* e = nullptr;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      l = &lists_[li];
+      e = &dirs_[di];
     }
-    for (const auto& e : l->entries)
-      if (!e.cleared && is_content_dir(e)) CRSYNC_RETURN_IF_ERROR(delete_extraneous(local_name(e)));
+    if (!e->cleared && is_content_dir(*e))
+      CRSYNC_RETURN_IF_ERROR(delete_extraneous(local_name(*e)));
   }
   return Status::Ok();
 }

@@ -87,7 +87,7 @@ Status ReceivingSide::generate_dir(const FileEntry& e, int32_t ndx, bool partial
     if (exists && !remove_file(parent.get(), base, rel, c_.opts.making_backups(), &what))
       return Status::Ok();
     if (::mkdirat(parent.get(), base.c_str(), (e.mode & 0700) | 0700) == 0)
-      dirs_created_.insert(&e);
+      dirs_created_.insert(e.name);
     return Status::Ok();
   }
   if (exists && !S_ISDIR(st.st_mode)) {
@@ -105,7 +105,7 @@ Status ReceivingSide::generate_dir(const FileEntry& e, int32_t ndx, bool partial
     }
     exists = false;
   }
-  const bool created_here = (dest_created_ && rel == ".") || dirs_created_.count(&e);
+  const bool created_here = (dest_created_ && rel == ".") || dirs_created_.count(e.name);
   uint32_t iflags = exists && !created_here ? itemize_existing(e, st)
                                             : (wire::kItemIsNew | wire::kItemLocalChange);
   if (!exists || created_here) iflags = wire::kItemIsNew | wire::kItemLocalChange;
@@ -569,15 +569,20 @@ Status ReceivingSide::finish_lists(bool) {
 
 void ReceivingSide::touch_up_dirs() {
   if (c_.opts.dry_run || c_.opts.list_only) return;
-  const size_t n = list_count();
-  for (size_t li = n; li-- > 0;) {
-    RecvList* l = nullptr;
+  size_t n = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    n = dirs_.size();
+  }
+  // Every directory, last list first, each list's in reverse sorted order.
+  for (size_t di = n; di-- > 0;) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
-      l = &lists_[li];
-    }
-    for (size_t i = l->entries.size(); i-- > 0;) {
-      const FileEntry& e = l->entries[i];
+      const FileEntry* ep = nullptr;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ep = &dirs_[di];
+      }
+      const FileEntry& e = *ep;
       if (!flist::is_dir(e.mode) || e.cleared || skipped_implied_dir(e)) continue;
       // A directory the module refused keeps what it was made with.
       if (daemon_excluded(local_name(e), true)) continue;

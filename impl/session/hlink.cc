@@ -81,7 +81,7 @@ void ReceivingSide::group_received_lists(size_t upto) {
 size_t ReceivingSide::files_ahead() {
   std::lock_guard<std::mutex> lock(mu_);
   size_t n = 0;
-  for (size_t i = lists_finished_; i < lists_.size(); ++i) n += lists_[i].entries.size();
+  for (size_t i = lists_finished_; i < lists_.size(); ++i) n += lists_[i].count;
   return n;
 }
 

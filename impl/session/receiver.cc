@@ -501,7 +501,7 @@ Status ReceivingSide::receiver_main() {
         {
           std::lock_guard<std::mutex> lock(mu_);
           const RecvList& l = lists_[static_cast<size_t>(cur_list)];
-          last = l.ndx_start + static_cast<int64_t>(l.entries.size()) - 1;
+          last = l.ndx_start + static_cast<int64_t>(l.count) - 1;
         }
         c_.progress->at_list_done(last - (cur_list + list_base));
       }
@@ -510,6 +510,8 @@ Status ReceivingSide::receiver_main() {
       if (inc && lists_freed_ < list_count()) {
         if (cur_list == static_cast<int64_t>(lists_freed_))
           cur_list = lists_freed_ + 1 < list_count() ? cur_list + 1 : -1;
+        // The generator sent this NDX_DONE once it had finished the list.
+        free_list(lists_freed_);
         ++lists_freed_;
         if (lists_freed_ < list_count()) continue;
       }
@@ -545,7 +547,7 @@ Status ReceivingSide::receiver_main() {
         n = lists_.size();
         if (n) {
           first = lists_.front().ndx_start;
-          last = lists_.back().ndx_start + static_cast<int64_t>(lists_.back().entries.size()) - 1;
+          last = lists_.back().ndx_start + static_cast<int64_t>(lists_.back().count) - 1;
         }
       }
       return Status::Error(ExitCode::kProtocol, "Invalid file index: " + std::to_string(ndx) +

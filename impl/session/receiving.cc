@@ -124,10 +124,23 @@ void ReceivingSide::drop_duplicates(std::vector<FileEntry>& entries) {
 void ReceivingSide::publish_list(RecvList list) {
   std::lock_guard<std::mutex> lock(mu_);
   const auto li = static_cast<uint32_t>(lists_.size());
-  for (size_t i = 0; i < list.entries.size(); ++i)
-    if (flist::is_dir(list.entries[i].mode)) dirs_.push_back({li, static_cast<uint32_t>(i)});
+  (void)li;
+  for (const FileEntry& e : list.entries)
+    if (flist::is_dir(e.mode)) dirs_.push_back(e);
   dir_got_list_.resize(dirs_.size(), false);
+  list.count = list.entries.size();
   lists_.push_back(std::move(list));
+}
+
+bool ReceivingSide::frees_lists() const {
+  return c_.neg.inc_recurse && !c_.opts.preserve_hard_links && !c_.opts.delay_updates &&
+         !c_.opts.list_only;
+}
+
+void ReceivingSide::free_list(size_t li) {
+  if (!frees_lists()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (li < lists_.size()) std::vector<FileEntry>().swap(lists_[li].entries);
 }
 
 size_t ReceivingSide::list_count() {
@@ -142,19 +155,17 @@ ReceivingSide::RecvList* ReceivingSide::list_for(int32_t ndx) {
   if (it == lists_.begin()) return nullptr;
   RecvList& l = *std::prev(it);
   if (ndx == l.ndx_start - 1) return l.parent_dir >= 0 ? &l : nullptr;
-  if (int64_t{ndx} - l.ndx_start >= static_cast<int64_t>(l.entries.size())) return nullptr;
+  if (int64_t{ndx} - l.ndx_start >= static_cast<int64_t>(l.count)) return nullptr;
   return &l;
 }
 
 const FileEntry* ReceivingSide::entry_at(int32_t ndx) {
   RecvList* l = list_for(ndx);
   if (!l) return nullptr;
-  if (ndx == l->ndx_start - 1) {
-    std::lock_guard<std::mutex> lock(mu_);
-    const auto [li, pos] = dirs_[static_cast<size_t>(l->parent_dir)];
-    return &lists_[li].entries[pos];
-  }
-  return &l->entries[static_cast<size_t>(ndx - l->ndx_start)];
+  std::lock_guard<std::mutex> lock(mu_);
+  if (ndx == l->ndx_start - 1) return &dirs_[static_cast<size_t>(l->parent_dir)];
+  const auto pos = static_cast<size_t>(ndx - l->ndx_start);
+  return pos < l->entries.size() ? &l->entries[pos] : nullptr;  // (a freed list has none)
 }
 
 Status ReceivingSide::receive_file_list() {
@@ -212,9 +223,8 @@ Status ReceivingSide::receive_sub_list(int32_t dir_ndx) {
     CRSYNC_PEER_CHECK(!dir_got_list_[static_cast<size_t>(dir_ndx)], ExitCode::kProtocol,
                       "refusing malicious duplicate flist for dir " + std::to_string(dir_ndx));
     dir_got_list_[static_cast<size_t>(dir_ndx)] = true;
-    const auto [li, pos] = dirs_[static_cast<size_t>(dir_ndx)];
-    dir_name = lists_[li].entries[pos].name;
-    ndx_start = lists_.back().ndx_start + static_cast<int32_t>(lists_.back().entries.size()) + 1;
+    dir_name = dirs_[static_cast<size_t>(dir_ndx)].name;
+    ndx_start = lists_.back().ndx_start + static_cast<int32_t>(lists_.back().count) + 1;
   }
   RecvList list;
   list.ndx_start = ndx_start;

@@ -53,6 +53,7 @@ class ReceivingSide {
   struct RecvList {
     int32_t ndx_start = 0;
     int32_t parent_dir = -1;  // index into dirs_ of the directory it holds, or -1
+    size_t count = 0;         // entries it had (freed once both sides are done)
     std::vector<flist::FileEntry> entries;
     int in_progress = 0;  // generator only: transfers not yet reported
     int to_redo = 0;      // generator only: redo requests not yet sent
@@ -211,9 +212,14 @@ class ReceivingSide {
   flist::FlistDecoder decoder_;
   std::unique_ptr<delta::CompressedTokenReader> decompressor_;  // -z: one per session
   std::deque<RecvList> lists_;  // guarded by mu_ (elements stay put)
-  // upstream's dir_flist: each list's directories in sorted order, as
-  // (list, position); guarded by mu_.
-  std::vector<std::pair<uint32_t, uint32_t>> dirs_;
+  // upstream's dir_flist: each list's directories in sorted order, copied
+  // so that they outlive their list; guarded by mu_ (elements stay put).
+  std::deque<flist::FileEntry> dirs_;
+  // Incremental recursion frees a list once the generator has finished it
+  // and its NDX_DONE came back (upstream flist_free), except where later
+  // work looks entries up by index: -H leaders and --delay-updates.
+  bool frees_lists() const;
+  void free_list(size_t li);
   std::vector<bool> dir_got_list_;  // receiver thread only
   bool flist_eof_ = false;          // generator's view, from kFlistEof
   size_t lists_generated_ = 0;      // generator only
@@ -243,7 +249,9 @@ class ReceivingSide {
   std::vector<HlinkGroup> hlink_groups_;                      // generator only
   std::map<int32_t, size_t> hlink_group_of_;                  // generator only
   std::map<std::pair<int64_t, int64_t>, size_t> hlink_keys_;  // generator only (inc. recursion)
-  std::set<const flist::FileEntry*> dirs_created_;  // generator only: made in the parent's list
+  // generator only: directories made in their parent's list, by name (the
+  // entry a sub-list names is dirs_' copy, not the parent list's own).
+  std::set<std::string, std::less<>> dirs_created_;
   // generator only: (dev, ino) of the symlinks this transfer made, which -K
   // never follows (a peer cannot send a symlink and then write through it).
   std::set<std::pair<dev_t, ino_t>> symlinks_made_;
