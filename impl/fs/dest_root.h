@@ -54,8 +54,11 @@ class DestRoot {
   // flist::check_received_name; this refuses them again.
   Status open_parent(std::string_view rel, Fd* parent, std::string* base) const;
 
-  // lstat of rel; ENOENT gives ok with *exists = false.
+  // lstat of rel; ENOENT gives ok with *exists = false. With fake super,
+  // what the file's user.rsync.%stat stores (fs/fake_super.h).
   Status lstat(std::string_view rel, struct stat* st, bool* exists) const;
+  // --fake-super or a module's "fake super": lstat reports stored attributes.
+  void set_fake_super(bool on) { fake_super_ = on; }
 
   // Opens an existing file beneath the root for reading (no symlink follow).
   Result<Fd> open_read(std::string_view rel) const;
@@ -80,6 +83,7 @@ class DestRoot {
 
   std::string path_;
   Fd root_;
+  bool fake_super_ = false;
   // Shared by the generator (which adds) and the receiver (which resolves).
   struct Dirlinks {
     mutable std::mutex mu;

@@ -178,6 +178,10 @@ class ReceivingSide {
   // is left alone (upstream set_file_attrs changes only what differs).
   void set_attrs(int dirfd, const std::string& base, const flist::FileEntry& e, int fd, bool is_new,
                  bool set_time, const struct stat* cur = nullptr);
+  // Fake super: the owner, permissions and device go to the
+  // user.rsync.%stat xattr instead of chown and chmod (set_attrs' part).
+  void set_fake_attrs(int dirfd, const std::string& base, const flist::FileEntry& e, int fd,
+                      bool is_new);
   uint32_t map_uid(const flist::FileEntry& e) const;
   uint32_t map_gid(const flist::FileEntry& e) const;
   std::string local_name(const flist::FileEntry& e) const;
@@ -190,8 +194,10 @@ class ReceivingSide {
 
   Context& c_;
   // Whether we may change owners (geteuid is a system call, asked once;
-  // a daemon has dropped its privileges before the session starts).
-  const bool am_root_ = ::geteuid() == 0;
+  // a daemon has dropped its privileges before the session starts). With
+  // fake super we act as root (upstream am_root -1), the owners going to
+  // the user.rsync.%stat xattr.
+  const bool am_root_ = ::geteuid() == 0 || c_.opts.fake_super;
   std::string dest_arg_;
   std::string refused_dir_;  // the last directory the module refused (upstream skip_dir)
   fs::DestRoot dest_;

@@ -284,6 +284,7 @@ Status Sender::send_extra_file_lists() {
     CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
     flist::WalkResult wr;
     flist::scan_directory(lists_[node.list].entries[node.pos], wo, &wr);
+    CRSYNC_RETURN_IF_ERROR(wr.fatal);
     for (const auto& e : wr.errors) c_.output->xfer_error("rsync: [sender] " + e + "\n");
     const int32_t before = io_error_;
     io_error_ |= wr.io_error;
