@@ -176,7 +176,8 @@ Status DestRoot::lstat(std::string_view rel, struct stat* st, bool* exists) cons
     }
     return Status::Error(ExitCode::kFileIo, err_text("lstat", rel));
   }
-  if (fake_super_) CRSYNC_RETURN_IF_ERROR(overlay_fake_stat(parent.get(), name, st, std::string(rel)));
+  if (fake_super_)
+    CRSYNC_RETURN_IF_ERROR(overlay_fake_stat(parent.get(), name, st, std::string(rel)));
   *exists = true;
   return Status::Ok();
 }

@@ -18,10 +18,16 @@ namespace {
 // error (ERANGE), like a missing one.
 constexpr size_t kMaxValue = 255;
 
-bool is_device(mode_t m) { return S_ISCHR(m) || S_ISBLK(m); }
-bool is_special(mode_t m) { return S_ISFIFO(m) || S_ISSOCK(m); }
+bool is_device(mode_t m) {
+  return S_ISCHR(m) || S_ISBLK(m);
+}
+bool is_special(mode_t m) {
+  return S_ISFIFO(m) || S_ISSOCK(m);
+}
 
-std::string errno_text(int e) { return std::string(std::strerror(e)) + " (" + std::to_string(e) + ")"; }
+std::string errno_text(int e) {
+  return std::string(std::strerror(e)) + " (" + std::to_string(e) + ")";
+}
 
 // One conversion of scanf's %o / %d: blanks, an optional sign, at least one
 // digit. The value wraps to 32 bits as glibc's conversion into an int does
@@ -85,8 +91,8 @@ ssize_t read_value(int dirfd, const char* name, const std::string* path, int fd,
 
 // upstream get_stat_xattr: 1 when *st now holds the stored attributes, 0
 // when there are none (or they could not be read), an error when corrupt.
-Result<int> get_stat(int dirfd, const char* name, const std::string* path, int fd,
-                     struct stat* st, const std::string& shown) {
+Result<int> get_stat(int dirfd, const char* name, const std::string* path, int fd, struct stat* st,
+                     const std::string& shown) {
   if (is_device(st->st_mode) || is_special(st->st_mode)) return 0;
   // Linux keeps no user xattrs on a symlink (reading one finds none).
   if (S_ISLNK(st->st_mode)) return 0;
@@ -178,7 +184,8 @@ bool store_fake_stat(int dirfd, const std::string& name, int fd, mode_t mode, de
   const mode_t fmode = mode & (S_IFMT | 07777);
   if (!is_device(fmode)) rdev = 0;
   // The special bits go to the xattr; the owner keeps full access.
-  const mode_t real = (fst.st_mode & S_IFMT) | (fmode & 0777) | (S_ISDIR(fst.st_mode) ? 0700 : 0600);
+  const mode_t real =
+      (fst.st_mode & S_IFMT) | (fmode & 0777) | (S_ISDIR(fst.st_mode) ? 0700 : 0600);
   if (fst.st_mode != real && !S_ISLNK(fst.st_mode)) {
     if (fd >= 0)
       (void)::fchmod(fd, real & 07777);
@@ -196,9 +203,8 @@ bool store_fake_stat(int dirfd, const std::string& name, int fd, mode_t mode, de
   }
   if (!have_stored || xst.st_mode != fmode || xst.st_rdev != rdev || xst.st_uid != uid ||
       xst.st_gid != gid) {
-    const std::string value =
-        format_fake_stat({fmode, major(rdev), minor(rdev), static_cast<uint32_t>(uid),
-                          static_cast<uint32_t>(gid)});
+    const std::string value = format_fake_stat(
+        {fmode, major(rdev), minor(rdev), static_cast<uint32_t>(uid), static_cast<uint32_t>(gid)});
     if (change_value(dirfd, name, fd, &value) != 0) {
       if (errno == EPERM && S_ISLNK(fst.st_mode)) return true;
       *error = std::string("failed to write xattr ") + kFakeStatXattr + " for \"" + shown +
@@ -210,8 +216,8 @@ bool store_fake_stat(int dirfd, const std::string& name, int fd, mode_t mode, de
 }
 
 int make_fake_file(int dirfd, const std::string& name, std::string_view content) {
-  const int fd = ::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-                          S_IRUSR | S_IWUSR);
+  const int fd = ::openat(dirfd, name.c_str(),
+                          O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, S_IRUSR | S_IWUSR);
   if (fd < 0) return -1;
   const ssize_t w = ::write(fd, content.data(), content.size());
   int e = w < 0 ? errno : EIO;

@@ -56,7 +56,10 @@ TEST(FakeSuperFormatTest, MalformedValues) {
   for (const char* bad : {"", "garbage", "100644", "100644 0,0", "100644 0,0 1", "100644 0;0 1:2",
                           "100644 0,0 1-2", "9 0,0 1:2", "100644 0,0 1:", "\0 100644 0,0 1:2"})
     EXPECT_FALSE(parse_fake_stat(std::string_view(bad)).has_value()) << bad;
-  EXPECT_FALSE(parse_fake_stat(std::string_view("100644 0,0 1:\0" "2", 14)).has_value());
+  EXPECT_FALSE(parse_fake_stat(std::string_view("100644 0,0 1:\0"
+                                                "2",
+                                                14))
+                   .has_value());
 }
 
 class FakeSuperFileTest : public ::testing::Test {

@@ -201,8 +201,7 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
 
 Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
   const bool dev = flist::is_device(e.mode);
-  if ((dev && (!c_.opts.preserve_devices || !am_root_)) ||
-      (!dev && !c_.opts.preserve_specials)) {
+  if ((dev && (!c_.opts.preserve_devices || !am_root_)) || (!dev && !c_.opts.preserve_specials)) {
     if (!c_.am_server) c_.output->info("skipping non-regular file \"" + e.name + "\"\n");
     return Status::Ok();
   }
@@ -232,9 +231,9 @@ Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
         make_backup(rel, BackupHow::kLinkFirst) == BackupResult::kFailed)
       return Status::Ok();
     const std::string tmp = tmp_name_for(base);
-    if ((c_.opts.fake_super ? fs::make_fake_file(parent.get(), tmp, {})
-                            : ::mknodat(parent.get(), tmp.c_str(), (e.mode & S_IFMT) | 0600, rdev)) !=
-            0 ||
+    if ((c_.opts.fake_super
+             ? fs::make_fake_file(parent.get(), tmp, {})
+             : ::mknodat(parent.get(), tmp.c_str(), (e.mode & S_IFMT) | 0600, rdev)) != 0 ||
         ::renameat(parent.get(), tmp.c_str(), parent.get(), base.c_str()) != 0) {
       c_.output->error("rsync: [generator] mknod \"" + rel + "\" failed: " + errno_text(errno) +
                        "\n");

@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -516,20 +517,28 @@ Status ReceivingSide::run() {
     dest_.set_fake_super(c_.opts.fake_super);
     CRSYNC_RETURN_IF_ERROR(open_aux_dirs());
   }
+  std::atomic<bool> receiver_stopped{false};
+  std::atomic<bool> receiver_cut_off{false};
   std::thread gen([&] {
     gen_status_ = generator_main();
     if (!gen_status_.ok()) {
       // A failed generator ends the session: the receiver thread, which
       // may be waiting for the sender, is cut off.
+      receiver_cut_off = !receiver_stopped;
       c_.out->flush().ok();
       if (c_.on_fatal) c_.on_fatal();
     }
   });
   Status rs = receiver_main();
-  if (!rs.ok()) post({Event::kStop, 0});
+  if (!rs.ok()) {
+    receiver_stopped = true;
+    post({Event::kStop, 0});
+  }
   gen.join();
-  if (!rs.ok()) return rs;
-  return gen_status_;
+  // The generator's own failure (e.g. a corrupt user.rsync.%stat, exit 11)
+  // is the session's, not the receiver's being cut off by it.
+  if (!rs.ok() && !receiver_cut_off) return rs;
+  return gen_status_.ok() ? rs : gen_status_;
 }
 
 }  // namespace crsync::session
