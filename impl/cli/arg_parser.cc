@@ -257,6 +257,7 @@ const std::vector<OptDef>& table() {
        [](ParsedArgs& p) { p.opts.human_readable = 0; }},
       {"list-only", 0, Arg::kNone, [](ParsedArgs& p, const std::string&) { p.opts.list_only = 2; return Status::Ok(); }},
       {"numeric-ids", 0, Arg::kNone, FLAG(numeric_ids), true, NEG(numeric_ids)},
+      {"fake-super", 0, Arg::kNone, FLAG(fake_super)},
       {"chmod", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
          const mode_t mask = ::umask(0);
          ::umask(mask);

@@ -40,6 +40,7 @@ flist::WalkOptions walk_options(const session::Options& o, int protocol,
   w.preserve_hard_links = o.preserve_hard_links;
   w.one_file_system = o.one_file_system;
   w.munge_symlinks = o.munge_symlinks;
+  w.fake_super = o.fake_super;
   w.protocol = protocol;
   return w;
 }

@@ -76,7 +76,7 @@ const Param kParams[] = {
     {"max verbosity", Class::kLocal, Kind::kInt, "1"},
     {"timeout", Class::kLocal, Kind::kInt, "0"},
     {"syslog facility", Class::kLocal, Kind::kEnum, "daemon"},
-    {"fake super", Class::kLocal, Kind::kBool, "false", "1"},
+    {"fake super", Class::kLocal, Kind::kBool, "false"},
     {"forward lookup", Class::kLocal, Kind::kBool, "true"},
     {"ignore errors", Class::kLocal, Kind::kBool, "false"},
     {"ignore nonreadable", Class::kLocal, Kind::kBool, "false"},

@@ -463,6 +463,9 @@ int ModuleServer::session() {
   const int numeric = m_.bool3("numeric ids");
   if (use_chroot_ ? numeric != 0 : numeric == 1) o.numeric_ids = true;
   o.munge_symlinks = munge_ != 0;
+  // "fake super" (upstream am_root = -1, sending or receiving); a client's
+  // own --fake-super is never sent (upstream would take it as --super).
+  o.fake_super = m_.boolean("fake super");
   const ModuleIdentity who{host_, req_.addr, user_, p_.log_file_format};
   if (const std::string err = apply_module_settings(m_, filter_files_, who, log_p_, &o);
       !err.empty() && ds.fatal_error.empty())

@@ -12,10 +12,14 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "fs/fake_super.h"
 #include "wire/protocol_format.h"
 
 namespace crsync::flist {
 namespace {
+
+// stat_entry's *err for a failure that ends the transfer.
+constexpr int kFatalStat = -1;
 
 std::string join(const std::string& dir, const std::string& name) {
   if (dir.empty() || dir == ".") return name;
@@ -89,7 +93,9 @@ bool Walker::send_name(const std::string& base_dir, const std::string& name, boo
   }
   Status s = stat_entry(local, name, follow, o_, &se, &err, walk_dirfd_, leaf);
   if (!s.ok()) {
-    if (err == ENOENT) {
+    if (err == kFatalStat) {
+      if (out_->fatal.ok()) out_->fatal = s;
+    } else if (err == ENOENT) {
       if (missing_is_vanished) {
         out_->io_error |= static_cast<int32_t>(wire::kIoerrVanished);
         out_->errors.push_back("file has vanished: \"" + local + "\"" + o_.name_suffix);
@@ -514,9 +520,16 @@ Status stat_entry(const std::string& local_path, const std::string& name, bool f
                                                  "\" failed: " + std::strerror(errno) + " (" +
                                                  std::to_string(errno) + ")");
   }
+  if (o.fake_super) {
+    if (Status f = fs::overlay_fake_stat_path(local_path, &st); !f.ok()) {
+      *err = kFatalStat;
+      return f;
+    }
+  }
   // -k: a symlink to a directory is sent as the directory.
   if (S_ISLNK(st.st_mode) && o.copy_dirlinks) {
     struct stat t {};
+    // (upstream's x_stat reads the symlink's own xattrs: Linux has none.)
     if (::stat(local_path.c_str(), &t) == 0 && S_ISDIR(t.st_mode)) st = t;
   }
   FileEntry& e = out->entry;
@@ -539,7 +552,8 @@ Status stat_entry(const std::string& local_path, const std::string& name, bool f
     e.size = 0;
   } else if (S_ISLNK(st.st_mode)) {
     char buf[wire::kMaxPathLen];
-    const ssize_t n = ::readlink(local_path.c_str(), buf, sizeof buf);
+    const ssize_t n = o.fake_super ? fs::read_fake_link_path(local_path, buf, sizeof buf, true)
+                                   : ::readlink(local_path.c_str(), buf, sizeof buf);
     if (n < 0) {
       *err = errno;
       return Status::Error(ExitCode::kPartial,
@@ -563,7 +577,7 @@ Status stat_entry(const std::string& local_path, const std::string& name, bool f
 Status walk_sources(const std::vector<std::string>& args, const WalkOptions& o, WalkResult* out) {
   Walker w(o, out);
   for (const auto& a : args) CRSYNC_RETURN_IF_ERROR(w.add_arg(a, ""));
-  return Status::Ok();
+  return out->fatal;
 }
 
 Status walk_files_from(const std::string& origin, const std::vector<std::string>& names,
@@ -582,7 +596,7 @@ Status walk_files_from(const std::string& origin, const std::vector<std::string>
   Walker w(o, out);
   for (const auto& n : names)
     CRSYNC_RETURN_IF_ERROR(w.add_arg(sanitize_list_name(n, o.relative), origin));
-  return Status::Ok();
+  return out->fatal;
 }
 
 void scan_directory(const SendEntry& dir, const WalkOptions& o, WalkResult* out) {

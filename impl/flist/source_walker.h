@@ -63,6 +63,9 @@ struct WalkOptions {
   bool preserve_hard_links = false;
   bool one_file_system = false;  // -x
   bool munge_symlinks = false;   // a daemon module's "munge symlinks": strip the prefix
+  // --fake-super / a module's "fake super": what user.rsync.%stat stores is
+  // sent, and a faked symlink's target is its file's content.
+  bool fake_super = false;
   // After a quoted name in an error, e.g. " (in MODULE)" on a daemon.
   std::string name_suffix;
   // Incremental recursion: an argument directory is sent alone (its
@@ -87,6 +90,9 @@ struct WalkResult {
   // A missing argument: the transfer fails (exit 23) but, as upstream, no
   // io_error bit is sent, so the receiver's deletions are not inhibited.
   bool xfer_error = false;
+  // A fatal problem found on the way (a corrupt user.rsync.%stat: upstream
+  // stops with RERR_FILEIO).
+  Status fatal = Status::Ok();
   std::vector<std::string> infos;  // e.g. "skipping directory x"
 };
 

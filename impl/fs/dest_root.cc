@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "fs/fake_super.h"
+
 namespace crsync::fs {
 namespace {
 
@@ -189,6 +191,8 @@ Status DestRoot::lstat(std::string_view rel, struct stat* st, bool* exists) cons
     }
     return Status::Error(ExitCode::kFileIo, err_text("lstat", rel));
   }
+  if (fake_super_)
+    CRSYNC_RETURN_IF_ERROR(overlay_fake_stat(lstat_dir_->fd.get(), name, st, std::string(rel)));
   *exists = true;
   return Status::Ok();
 }

@@ -59,7 +59,11 @@ class DestRoot {
   // names share it (one fstatat per name, as upstream's lstat, instead of
   // open + fstatat + close). A stale entry can only misreport: every
   // change still resolves its path afresh through open_parent/open_rel.
+  // With fake super, what the file's user.rsync.%stat stores
+  // (fs/fake_super.h).
   Status lstat(std::string_view rel, struct stat* st, bool* exists) const;
+  // --fake-super or a module's "fake super": lstat reports stored attributes.
+  void set_fake_super(bool on) { fake_super_ = on; }
 
   // Drops lstat's kept directory: callers that remove or replace a
   // directory call it, so a later lstat never looks inside the old one.
@@ -88,6 +92,7 @@ class DestRoot {
 
   std::string path_;
   Fd root_;
+  bool fake_super_ = false;
   // Shared by the generator (which adds) and the receiver (which resolves).
   struct Dirlinks {
     mutable std::mutex mu;

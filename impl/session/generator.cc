@@ -23,6 +23,7 @@
 #include "flist/flist_decoder.h"
 #include "flist/flist_sort.h"
 #include "flist/id_list.h"
+#include "fs/fake_super.h"
 #include "session/receiving.h"
 #include "session/receiving_internal.h"
 #include "wire/ndx_codec.h"
@@ -131,7 +132,9 @@ Status ReceivingSide::generate_dir(const FileEntry& e, int32_t ndx, bool partial
   if (!exists || (st.st_mode & 0700) != 0700) {
     // Keep the directory writable while its contents arrive; the final
     // permissions are set in touch_up_dirs.
-    if (::geteuid() != 0) ::fchmodat(parent.get(), base.c_str(), 0700 | (e.mode & 07777), 0);
+    // (With fake super it is already: upstream's am_root < 0.)
+    if (::geteuid() != 0 && !c_.opts.fake_super)
+      ::fchmodat(parent.get(), base.c_str(), 0700 | (e.mode & 07777), 0);
   }
   return Status::Ok();
 }
@@ -151,7 +154,9 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
       c_.opts.munge_symlinks ? std::string(wire::kSymlinkPrefix) + e.link_target : e.link_target;
   if (exists && S_ISLNK(st.st_mode)) {
     char buf[wire::kMaxPathLen];
-    const ssize_t n = ::readlinkat(parent.get(), base.c_str(), buf, sizeof buf);
+    const ssize_t n = c_.opts.fake_super
+                          ? fs::read_fake_link(parent.get(), base.c_str(), buf, sizeof buf, false)
+                          : ::readlinkat(parent.get(), base.c_str(), buf, sizeof buf);
     if (n >= 0 && std::string(buf, static_cast<size_t>(n)) == target) {
       const uint32_t iflags = itemize_existing(e, st);
       if (!c_.opts.dry_run) set_attrs(parent.get(), base, e, -1, false, true, &st);
@@ -173,7 +178,8 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
       return Status::Ok();
     const std::string tmp = tmp_name_for(base);
     if (exists && S_ISDIR(st.st_mode)) dest_.forget_lstat_dir();
-    if (::symlinkat(target.c_str(), parent.get(), tmp.c_str()) != 0 ||
+    if ((c_.opts.fake_super ? fs::make_fake_file(parent.get(), tmp, target)
+                            : ::symlinkat(target.c_str(), parent.get(), tmp.c_str())) != 0 ||
         (exists && S_ISDIR(st.st_mode) &&
          ::unlinkat(parent.get(), base.c_str(), AT_REMOVEDIR) != 0 && false) ||
         ::renameat(parent.get(), tmp.c_str(), parent.get(), base.c_str()) != 0) {
@@ -196,8 +202,7 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
 
 Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
   const bool dev = flist::is_device(e.mode);
-  if ((dev && (!c_.opts.preserve_devices || ::geteuid() != 0)) ||
-      (!dev && !c_.opts.preserve_specials)) {
+  if ((dev && (!c_.opts.preserve_devices || !am_root_)) || (!dev && !c_.opts.preserve_specials)) {
     if (!c_.am_server) c_.output->info("skipping non-regular file \"" + e.name + "\"\n");
     return Status::Ok();
   }
@@ -227,7 +232,9 @@ Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
         make_backup(rel, BackupHow::kLinkFirst) == BackupResult::kFailed)
       return Status::Ok();
     const std::string tmp = tmp_name_for(base);
-    if (::mknodat(parent.get(), tmp.c_str(), (e.mode & S_IFMT) | 0600, rdev) != 0 ||
+    if ((c_.opts.fake_super
+             ? fs::make_fake_file(parent.get(), tmp, {})
+             : ::mknodat(parent.get(), tmp.c_str(), (e.mode & S_IFMT) | 0600, rdev)) != 0 ||
         ::renameat(parent.get(), tmp.c_str(), parent.get(), base.c_str()) != 0) {
       c_.output->error("rsync: [generator] mknod \"" + rel + "\" failed: " + errno_text(errno) +
                        "\n");

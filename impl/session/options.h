@@ -62,6 +62,10 @@ struct Options {
   bool omit_dir_times = false;          // -O
   bool omit_link_times = false;         // -J
   bool numeric_ids = false;             // --numeric-ids
+  // --fake-super (never sent to a server) or a daemon module's "fake
+  // super": owners, special bits, devices, specials and symlinks live in
+  // the user.rsync.%stat xattr (fs/fake_super.h), on both sides.
+  bool fake_super = false;
 
   // ---- how to transfer ----
   bool dry_run = false;                        // -n

@@ -1,6 +1,7 @@
 // The receiving side: file list, destination, attributes, and the
 // thread that runs generator and receiver. See generator.cc and receiver.cc.
 #include "session/receiving.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -8,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +23,7 @@
 #include "flist/flist_decoder.h"
 #include "flist/flist_sort.h"
 #include "flist/id_list.h"
+#include "fs/fake_super.h"
 #include "session/receiving_internal.h"
 #include "wire/ndx_codec.h"
 #include "wire/primitives.h"
@@ -354,7 +357,7 @@ bool ReceivingSide::attrs_differ(const FileEntry& e, const struct stat& st, uint
   // What itemize does not look at, taken conservatively: the daemon's
   // incoming chmod, atimes and the sub-second part of the mtime.
   if (c_.am_server && !o.daemon_chmod.empty()) return true;
-  if (o.preserve_atimes) return true;
+  if (o.preserve_atimes || o.fake_super) return true;
   if (o.preserve_mtimes && st.st_mtim.tv_nsec != static_cast<long>(e.mtime_nsec)) return true;
   return false;
 }
@@ -363,7 +366,9 @@ void ReceivingSide::set_attrs(int dirfd, const std::string& base, const FileEntr
                               bool is_new, bool set_time, const struct stat* cur) {
   const Options& o = c_.opts;
   const bool lnk = flist::is_lnk(e.mode);
-  if ((o.preserve_uid && am_root_) || o.preserve_gid) {
+  if (o.fake_super) {
+    set_fake_attrs(dirfd, base, e, fd, is_new);
+  } else if ((o.preserve_uid && am_root_) || o.preserve_gid) {
     const uid_t uid = (o.preserve_uid && am_root_) ? map_uid(e) : static_cast<uid_t>(-1);
     const gid_t gid = o.preserve_gid ? map_gid(e) : static_cast<gid_t>(-1);
     const bool same = cur && (uid == static_cast<uid_t>(-1) || uid == cur->st_uid) &&
@@ -373,7 +378,7 @@ void ReceivingSide::set_attrs(int dirfd, const std::string& base, const FileEntr
     else if (!same)
       (void)::fchownat(dirfd, base.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW);
   }
-  if (!lnk) {
+  if (!lnk && !o.fake_super) {
     mode_t mode = 0;
     bool do_chmod = false;
     if (o.preserve_perms) {
@@ -422,6 +427,42 @@ void ReceivingSide::set_attrs(int dirfd, const std::string& base, const FileEntr
       (void)::futimens(fd, ts);
     else if (!same)
       (void)::utimensat(dirfd, base.c_str(), ts, AT_SYMLINK_NOFOLLOW);
+  }
+}
+
+void ReceivingSide::set_fake_attrs(int dirfd, const std::string& base, const FileEntry& e, int fd,
+                                   bool is_new) {
+  const Options& o = c_.opts;
+  std::optional<mode_t> perms;
+  if (o.preserve_perms) {
+    perms = e.mode & 07777;
+  } else if (is_new) {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    perms = (e.mode & 0777) & ~mask;
+  }
+  // What is not sent stays as it is stored (upstream would read an unset
+  // field for an id it was not sent).
+  struct stat now {};
+  if (!perms || !o.preserve_uid || !o.preserve_gid) {
+    const char* name = base.c_str();
+    if ((fd >= 0 ? ::fstat(fd, &now) : ::fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW)) != 0)
+      return;
+    if (!fs::overlay_fake_stat(dirfd, name, &now, base).ok()) return;
+    if (!perms) perms = now.st_mode & 07777;
+  }
+  // A module's "incoming chmod" has the last word, symlinks aside.
+  if (c_.am_server && !o.daemon_chmod.empty() && !flist::is_lnk(e.mode))
+    perms = o.daemon_chmod.apply((e.mode & ~07777) | *perms) & 07777;
+  const uid_t uid = o.preserve_uid ? map_uid(e) : now.st_uid;
+  const gid_t gid = o.preserve_gid ? map_gid(e) : now.st_gid;
+  const dev_t rdev = flist::is_device(e.mode) ? makedev(e.rdev_major, e.rdev_minor) : 0;
+  std::string err;
+  if (!fs::store_fake_stat(dirfd, base, fd, (e.mode & S_IFMT) | *perms, rdev, uid, gid, base,
+                           &err)) {
+    c_.output->error(std::string("rsync: [") + (fd >= 0 ? "receiver" : "generator") + "] " + err +
+                     "\n");
+    c_.output->note_xfer_error();
   }
 }
 
@@ -496,22 +537,31 @@ Status ReceivingSide::run() {
   // --list-only: the destination is not looked at (upstream get_local_name).
   if (!c_.opts.list_only) {
     CRSYNC_RETURN_IF_ERROR(open_destination());
+    dest_.set_fake_super(c_.opts.fake_super);
     CRSYNC_RETURN_IF_ERROR(open_aux_dirs());
   }
+  std::atomic<bool> receiver_stopped{false};
+  std::atomic<bool> receiver_cut_off{false};
   std::thread gen([&] {
     gen_status_ = generator_main();
     if (!gen_status_.ok()) {
       // A failed generator ends the session: the receiver thread, which
       // may be waiting for the sender, is cut off.
+      receiver_cut_off = !receiver_stopped;
       c_.out->flush().ok();
       if (c_.on_fatal) c_.on_fatal();
     }
   });
   Status rs = receiver_main();
-  if (!rs.ok()) post({Event::kStop, 0});
+  if (!rs.ok()) {
+    receiver_stopped = true;
+    post({Event::kStop, 0});
+  }
   gen.join();
-  if (!rs.ok()) return rs;
-  return gen_status_;
+  // The generator's own failure (e.g. a corrupt user.rsync.%stat, exit 11)
+  // is the session's, not the receiver's being cut off by it.
+  if (!rs.ok() && !receiver_cut_off) return rs;
+  return gen_status_.ok() ? rs : gen_status_;
 }
 
 }  // namespace crsync::session

@@ -183,6 +183,10 @@ class ReceivingSide {
   // anything on an existing entry itemized as `iflags` (false: the entry's
   // parent need not even be opened).
   bool attrs_differ(const flist::FileEntry& e, const struct stat& st, uint32_t iflags) const;
+  // Fake super: the owner, permissions and device go to the
+  // user.rsync.%stat xattr instead of chown and chmod (set_attrs' part).
+  void set_fake_attrs(int dirfd, const std::string& base, const flist::FileEntry& e, int fd,
+                      bool is_new);
   uint32_t map_uid(const flist::FileEntry& e) const;
   uint32_t map_gid(const flist::FileEntry& e) const;
   std::string local_name(const flist::FileEntry& e) const;
@@ -195,8 +199,10 @@ class ReceivingSide {
 
   Context& c_;
   // Whether we may change owners (geteuid is a system call, asked once;
-  // a daemon has dropped its privileges before the session starts).
-  const bool am_root_ = ::geteuid() == 0;
+  // a daemon has dropped its privileges before the session starts). With
+  // fake super we act as root (upstream am_root -1), the owners going to
+  // the user.rsync.%stat xattr.
+  const bool am_root_ = ::geteuid() == 0 || c_.opts.fake_super;
   std::string dest_arg_;
   std::string refused_dir_;  // the last directory the module refused (upstream skip_dir)
   fs::DestRoot dest_;

@@ -286,6 +286,7 @@ Status Sender::send_extra_file_lists(size_t at_least) {
     CRSYNC_RETURN_IF_ERROR(c_.out->write(w));
     flist::WalkResult wr;
     flist::scan_directory(dirs_[static_cast<size_t>(send_dir_)].dir, wo, &wr);
+    CRSYNC_RETURN_IF_ERROR(wr.fatal);
     for (const auto& e : wr.errors) c_.output->xfer_error("rsync: [sender] " + e + "\n");
     const int32_t before = io_error_;
     io_error_ |= wr.io_error;
