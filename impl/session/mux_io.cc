@@ -181,7 +181,9 @@ Status MuxOut::flush_locked() {
     wire::put_mplex_header(h, wire::MsgCode::kData, static_cast<uint32_t>(n));
     std::copy(h.bytes().begin(), h.bytes().end(), pending_.begin());
     total_written_ += pending_.size();
-    s = ch_.write_all(ByteSpan(pending_));
+    // (The in-memory pipe takes the buffer itself; pending_ may come back
+    // as another buffer, resized below.)
+    s = ch_.write_buffer(&pending_);
   } else {
     ByteWriter w;
     size_t off = 0;

@@ -552,7 +552,10 @@ Status ReceivingSide::run() {
       if (c_.on_fatal) c_.on_fatal();
     }
   });
+  c_.in->set_before_block([this] { signal_events(); });
   Status rs = receiver_main();
+  c_.in->set_before_block(nullptr);
+  signal_events();
   if (!rs.ok()) {
     receiver_stopped = true;
     post({Event::kStop, 0});

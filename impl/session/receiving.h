@@ -191,6 +191,8 @@ class ReceivingSide {
   uint32_t map_gid(const flist::FileEntry& e) const;
   std::string local_name(const flist::FileEntry& e) const;
   void post(Event ev);
+  // Wakes the generator for reports post() queued without waking it.
+  void signal_events();
   void log_item(uint32_t iflags, const flist::FileEntry& e, const std::string& xname = {},
                 int64_t data_read = 0, const std::string& sum_hex = {});
   // --list-only: prints list `li` instead of generating it (list_only.cc).
@@ -288,6 +290,7 @@ class ReceivingSide {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Event> events_;
+  int unsignalled_ = 0;  // routine reports queued since the last wake-up (mu_)
   int dones_seen_ = 0;
   Status gen_status_;
 };

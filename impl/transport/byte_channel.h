@@ -20,6 +20,10 @@ class ByteChannel {
   virtual Status read_some(uint8_t* buf, size_t cap, size_t* n) = 0;
   // Writes everything (blocking).
   virtual Status write_all(ByteSpan data) = 0;
+  // Writes all of *buf. A channel may take the buffer itself instead of
+  // copying it (the in-memory pipe does), leaving *buf holding some other
+  // buffer of unspecified size and content for the caller to reuse.
+  virtual Status write_buffer(Bytes* buf) { return write_all(ByteSpan(*buf)); }
   // Signals end of output to the peer (half close).
   virtual void close_write() = 0;
   // Fails the channel from another thread: a blocked read_some returns a

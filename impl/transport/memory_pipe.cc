@@ -16,6 +16,7 @@ Status MemoryQueue::read_some(uint8_t* buf, size_t cap, size_t* n) {
     k += take;
     front_off_ += take;
     if (front_off_ == front.size()) {
+      if (spent_.size() < 4) spent_.push_back(std::move(front));
       q_.pop_front();
       front_off_ = 0;
     }
@@ -39,6 +40,25 @@ Status MemoryQueue::write_all(ByteSpan data) {
     off += k;
     cv_.notify_all();
   }
+  return Status::Ok();
+}
+
+Status MemoryQueue::write_buffer(Bytes* buf) {
+  if (buf->empty()) return Status::Ok();
+  std::unique_lock<std::mutex> lock(mu_);
+  // Bounded as write_all: the chunk goes in once it fits (or the queue is
+  // empty, for a chunk larger than the whole capacity).
+  cv_.wait(lock, [&] { return size_ + buf->size() <= cap_ || size_ == 0 || aborted_ || closed_; });
+  if (aborted_ || closed_) return Status::Stream("write to a closed channel");
+  size_ += buf->size();
+  q_.push_back(std::move(*buf));
+  if (!spent_.empty()) {
+    *buf = std::move(spent_.back());
+    spent_.pop_back();
+  } else {
+    *buf = Bytes();
+  }
+  cv_.notify_all();
   return Status::Ok();
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <utility>
+#include <vector>
 
 #include "transport/byte_channel.h"
 
@@ -19,13 +20,16 @@ class MemoryQueue {
   explicit MemoryQueue(size_t capacity) : cap_(capacity) {}
   Status read_some(uint8_t* buf, size_t cap, size_t* n);
   Status write_all(ByteSpan data);
+  // Queues *buf itself (no copy); *buf gets a spent chunk back to reuse.
+  Status write_buffer(Bytes* buf);
   void close();  // the writer is done; readers drain then see EOF
   void abort();  // fail both ends (a role died)
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Bytes> q_;  // chunks as written; the front one is read from front_off_
+  std::deque<Bytes> q_;       // chunks as written; the front one is read from front_off_
+  std::vector<Bytes> spent_;  // chunks read to the end, for write_buffer to hand back
   size_t front_off_ = 0;
   size_t size_ = 0;  // unread bytes in all chunks
   size_t cap_;
@@ -42,6 +46,7 @@ class MemoryChannel : public ByteChannel {
     return in_->read_some(buf, cap, n);
   }
   Status write_all(ByteSpan data) override { return out_->write_all(data); }
+  Status write_buffer(Bytes* buf) override { return out_->write_buffer(buf); }
   void close_write() override { out_->close(); }
   void abort() override {
     in_->abort();
