@@ -5,11 +5,19 @@
 // window one byte costs O(1).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "base/bytes.h"
 
 namespace crsync::checksum {
+
+// s1 and s2 over a whole window (rolling.cc: vectorised, with an AVX2
+// variant chosen at run time where the CPU has it).
+struct WindowSums {
+  uint32_t s1 = 0, s2 = 0;
+};
+WindowSums window_sums(const uint8_t* p, size_t n);
 
 class RollingSum {
  public:
@@ -18,12 +26,10 @@ class RollingSum {
 
   // Starts a window over `window` (its size is the block length k).
   void reset(ByteSpan window) {
-    s1_ = s2_ = 0;
+    const WindowSums w = window_sums(window.data(), window.size());
+    s1_ = w.s1;
+    s2_ = w.s2;
     len_ = static_cast<uint32_t>(window.size());
-    for (uint8_t b : window) {
-      s1_ += sb(b);
-      s2_ += s1_;
-    }
   }
   // Slides the window: `out` leaves at the front, `in` enters at the back.
   void roll(uint8_t out, uint8_t in) {

@@ -44,7 +44,8 @@ struct Basis {
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
     len = static_cast<size_t>(st.st_size);
     if (len == 0) return true;
-    void* p = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    // (Populated in one call: the signature reads every page in order.)
+    void* p = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     if (p == MAP_FAILED) {
       len = 0;
       return false;

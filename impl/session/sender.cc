@@ -102,7 +102,9 @@ class SourceFile {
       data_ = buf->data();
       return Status::Ok();
     }
-    void* p = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    // MAP_POPULATE maps every page in one call instead of a fault per page
+    // (the matcher reads them all in order).
+    void* p = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     if (p == MAP_FAILED) return Status::Error(ExitCode::kFileIo, std::strerror(errno));
     ::madvise(p, len, MADV_SEQUENTIAL);
     addr_ = p;
