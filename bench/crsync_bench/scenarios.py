@@ -176,6 +176,8 @@ class DeltaUpdate(Scenario):
 class _DaemonScenario(Scenario):
     """One daemon per rsync tool (its own binary), module "src" read-only."""
 
+    global_params = {}
+
     def tree(self):
         raise NotImplementedError
 
@@ -187,7 +189,8 @@ class _DaemonScenario(Scenario):
             if binary is None:
                 continue
             d = hdaemon.Daemon(binary, self.work / "daemons" / f"{self.name}-{name}",
-                               {"src": {"path": src, "read only": "yes"}})
+                               {"src": {"path": src, "read only": "yes"}},
+                               global_params=self.global_params)
             self.daemons[name] = d.__enter__()
 
     def teardown(self):
@@ -286,12 +289,17 @@ class FlistMemory(Scenario):
 class ConcurrentClients(_DaemonScenario):
     name = "concurrent_clients"
     reps_factor = 0.4
+    # Every daemon (crsync's and upstream's alike) is configured as an admin
+    # expecting this load would: with upstream's default listen backlog of
+    # 5, 500 clients at once overflow the accept queue and a few of them
+    # are reset, for upstream's daemon as for crsync's.
+    global_params = {"listen backlog": "512"}
 
     def __init__(self, work, scale):
         super().__init__(work, scale)
         self.clients = corpus.scaled(500, scale, 5)
         self.description = (f"{self.clients} concurrent daemon clients: module listing, "
-                            "then a pull of one small file")
+                            "then a pull of one small file (listen backlog = 512)")
 
     def tree(self):
         return corpus.make_tree(self.work / "corpus" / "tiny", 10, 4096, seed=6)
