@@ -90,3 +90,14 @@ def result_tree_differences(want, got, limit=5):
         if len(diffs) >= limit:
             break
     return diffs
+
+
+def link_groups(root, linked_only=False):
+    """The names under root grouped by inode, each group sorted (only the
+    groups of two or more names with `linked_only`)."""
+    groups = {}
+    for dirpath, _, files in os.walk(os.fspath(root)):
+        for f in files:
+            p = os.path.join(dirpath, f)
+            groups.setdefault(os.lstat(p).st_ino, []).append(os.path.relpath(p, root))
+    return sorted(sorted(g) for g in groups.values() if not linked_only or len(g) > 1)

@@ -8,7 +8,6 @@ rsync 3.5.0 alone. The tree, which names share an inode, the item lines
 and the exit code must be the same.
 """
 import os
-from pathlib import Path
 
 import pytest
 
@@ -60,16 +59,6 @@ def make_dest(root, state):
     return dst
 
 
-def link_groups(root):
-    groups = {}
-    for dirpath, _, files in os.walk(root):
-        for f in files:
-            p = Path(dirpath) / f
-            st = p.lstat()
-            groups.setdefault(st.st_ino, []).append(str(p.relative_to(root)))
-    return sorted(sorted(g) for g in groups.values())
-
-
 @pytest.mark.parametrize("proto", PROTOCOLS)
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
@@ -98,7 +87,7 @@ def test_hardlinks_across_lists(scenario, mode, proto, crsync, peers, tmp_path):
         else:
             argv += ["-e", lsh, f"--rsync-path={server}", f"{src}/", f"localhost:{dst}/"]
         rc, out, err = interop._run(argv, root)
-        results[which] = (rc, interop.normalise_output(out), err, tree.snapshot(dst), link_groups(dst))
+        results[which] = (rc, interop.normalise_output(out), err, tree.snapshot(dst), tree.link_groups(dst))
     ours, ref = results["ours"], results["reference"]
     assert ref[0] == 0, ref[2]
     assert ours[0] == ref[0], ours[2]

@@ -10,7 +10,6 @@ groups, the item lines, the exit code and what is left of the source must
 be the same.
 """
 import os
-from pathlib import Path
 
 import pytest
 
@@ -62,15 +61,6 @@ def make_dest(root, scenario):
     return dst
 
 
-def link_groups(root):
-    groups = {}
-    for dirpath, _, files in os.walk(root):
-        for f in files:
-            p = Path(dirpath) / f
-            groups.setdefault(p.lstat().st_ino, []).append(str(p.relative_to(root)))
-    return sorted(sorted(g) for g in groups.values() if len(g) > 1)
-
-
 def remaining(src):
     return sorted(str(p.relative_to(src)) for p in src.rglob("*") if not p.is_dir())
 
@@ -102,7 +92,7 @@ def test_large_incremental_tree(scenario, mode, crsync, peers, tmp_path):
             argv += ["-e", lsh, f"--rsync-path={server}", f"{src}/", f"localhost:{dst}/"]
         rc, out, err = interop._run(argv, root)
         results[which] = (rc, interop.normalise_output(out), err, tree.snapshot(dst),
-                          link_groups(dst), remaining(src))
+                          tree.link_groups(dst, linked_only=True), remaining(src))
     ours, ref = results["ours"], results["reference"]
     assert ref[0] == 0, ref[2]
     assert ours[0] == ref[0], ours[2]
