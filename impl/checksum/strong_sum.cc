@@ -26,6 +26,9 @@ BlockSummer::BlockSummer(ChecksumType type, int32_t seed, bool proper_seed_order
       seed_first_(type == ChecksumType::kSha1 || (type == ChecksumType::kMd5 && proper_seed_order)),
       hasher_(type) {}
 
+BlockSummer::BlockSummer(ChecksumType type, int32_t seed, bool seed_first, Rules)
+    : type_(type), seed_(seed), seed_first_(seed_first), hasher_(type) {}
+
 void BlockSummer::sum2(ByteSpan block, uint8_t* out) {
   switch (type_) {
     case ChecksumType::kXxh64:

@@ -29,8 +29,12 @@ class BlockSummer {
   // Writes the full digest (digest_len(type) bytes) of one block.
   void sum2(ByteSpan block, uint8_t* out);
   ChecksumType type() const { return type_; }
+  // Another summer with the same rules (for a second thread).
+  BlockSummer twin() const { return BlockSummer(type_, seed_, seed_first_, Rules{}); }
 
  private:
+  struct Rules {};
+  BlockSummer(ChecksumType type, int32_t seed, bool seed_first, Rules);
   ChecksumType type_;
   int32_t seed_;
   bool seed_first_;

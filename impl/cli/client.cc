@@ -15,6 +15,7 @@
 #include "cli/server_args.h"
 #include "cli/session_runner.h"
 #include "session/handshake.h"
+#include "session/local_bridge.h"
 #include "transport/fd_channel.h"
 #include "transport/memory_pipe.h"
 #include "wire/protocol_format.h"
@@ -31,7 +32,9 @@ int usage_error(const std::string& msg) {
 int run_local(const session::Options& o, const std::vector<std::string>& sources,
               const std::string& dest) {
   auto [client_end, server_end] = transport::make_memory_pipe();
-  session::Options so = o;
+  session::Options co = o;
+  co.local_bridge = std::make_shared<session::LocalBridge>();
+  session::Options so = co;
   so.am_server = true;
   so.am_sender = false;
   so.client_caps = session::client_capabilities(o, o.allows_inc_recurse(true));
@@ -42,10 +45,15 @@ int run_local(const session::Options& o, const std::vector<std::string>& sources
     if (!server_res.status.ok()) sch->abort();
     sch->close_write();
   });
-  SessionResult res = run_client(*client_end, o, true, sources, dest, true);
+  SessionResult res = run_client(*client_end, co, true, sources, dest, true);
   if (!res.status.ok()) client_end->abort();
   client_end->close_write();
   server.join();
+  // The receiving side's own failure (a write error, say) is what cut the
+  // sender's stream short: its code is the copy's, as upstream's local
+  // copy exits with the receiver's status then.
+  if (res.exit_code == static_cast<int>(ExitCode::kStreamIo) && server_res.exit_code)
+    return server_res.exit_code;
   if (res.exit_code) return res.exit_code;
   return server_res.exit_code;
 }

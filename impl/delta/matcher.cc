@@ -16,8 +16,10 @@ constexpr int64_t kChunk = wire::kChunkSize;
 class Emitter {
  public:
   Emitter(ByteSpan data, const Signature& sig, checksum::FileSum& fs, TokenSink& sink,
-          MatchStats& st)
-      : data_(data), sig_(sig), fs_(fs), sink_(sink), st_(st) {}
+          MatchStats& st, const std::function<void(int64_t)>& consumed)
+      : data_(data), sig_(sig), fs_(fs), sink_(sink), st_(st), consumed_(consumed) {
+    if (consumed_) consumed_(0);
+  }
 
   // upstream matched(offset, i)
   void matched(int64_t offset, int32_t i) {
@@ -30,12 +32,17 @@ class Emitter {
     st_.literal += n;
     st_.matched += blen;
     last_match_ = i >= 0 ? offset + blen : offset;
+    if (consumed_ && last_match_ >= next_report_) {
+      consumed_(last_match_);
+      next_report_ = last_match_ + kConsumedStep;
+    }
   }
   int64_t last_match() const { return last_match_; }
   // --append: the receiver has the first `offset` bytes already.
   void skip_to(int64_t offset, bool sum_them) {
     if (sum_them) fs_.update(data_.subspan(0, static_cast<size_t>(offset)));
     last_match_ = offset;
+    if (consumed_) consumed_(offset);
   }
 
  private:
@@ -44,7 +51,9 @@ class Emitter {
   checksum::FileSum& fs_;
   TokenSink& sink_;
   MatchStats& st_;
+  const std::function<void(int64_t)>& consumed_;
   int64_t last_match_ = 0;
+  int64_t next_report_ = kConsumedStep;
 };
 
 }  // namespace
@@ -52,7 +61,7 @@ class Emitter {
 MatchStats match_file(ByteSpan data, const Signature& sig, checksum::BlockSummer& summer,
                       checksum::FileSum& file_sum, TokenSink& sink, const MatchOptions& opts) {
   MatchStats st;
-  Emitter em(data, sig, file_sum, sink, st);
+  Emitter em(data, sig, file_sum, sink, st, opts.consumed);
   const auto len = static_cast<int64_t>(data.size());
   int32_t count = sig.head.count;
   if (opts.append_offset >= 0) {
@@ -77,6 +86,25 @@ MatchStats match_file(ByteSpan data, const Signature& sig, checksum::BlockSummer
     next[static_cast<size_t>(i)] = fresh ? -1 : it->second;
     it->second = i;
   }
+
+  // One bit per hash of each block's rolling sum: a window whose sum no
+  // block has is rejected by a bit test instead of a hash-table probe (the
+  // common case while rolling through changed data; upstream's tag table
+  // serves the same purpose).
+  int bits_log = 16;
+  while (bits_log < 26 && (int64_t{1} << bits_log) < int64_t{count} * 16) ++bits_log;
+  std::vector<uint64_t> maybe(size_t{1} << (bits_log - 6));
+  const auto bit_of = [bits_log](uint32_t s1) {
+    return static_cast<size_t>((uint64_t{s1} * 0x9E3779B97F4A7C15ULL) >> (64 - bits_log));
+  };
+  for (int32_t i = 0; i < count; ++i) {
+    const size_t b = bit_of(sig.sum1[static_cast<size_t>(i)]);
+    maybe[b >> 6] |= uint64_t{1} << (b & 63);
+  }
+  const auto may_have = [&](uint32_t s1) {
+    const size_t b = bit_of(s1);
+    return (maybe[b >> 6] >> (b & 63)) & 1;
+  };
 
   const bool in_place = opts.updating_basis_file;
   // In-place only: blocks matched at their own offset (upstream's
@@ -144,7 +172,7 @@ MatchStats match_file(ByteSpan data, const Signature& sig, checksum::BlockSummer
   do {
     bool have_sum2 = false;
     uint32_t s1 = roll.value();
-    auto it = first.find(s1);
+    auto it = may_have(s1) ? first.find(s1) : first.end();
     int64_t next_o = o + 1;
     bool matched_here = false;
     if (it != first.end()) {

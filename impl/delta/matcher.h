@@ -57,7 +57,13 @@ struct MatchOptions {
   // `append_verify` the whole-file checksum covers the kept part too.
   int64_t append_offset = -1;
   bool append_verify = false;
+  // Called as the matcher moves on, with the offset below which it will not
+  // read `data` again (at most once per kConsumedStep bytes): lets a mapped
+  // file keep only a window resident.
+  std::function<void(int64_t)> consumed;
 };
+
+inline constexpr int64_t kConsumedStep = int64_t{1} << 20;
 
 // Matches `data` (the whole new file) against `sig` and feeds every byte to
 // `file_sum` in file order. With sig.head.count == 0 the whole file is sent

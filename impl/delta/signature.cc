@@ -1,6 +1,8 @@
 #include "delta/signature.h"
 
+#include <algorithm>
 #include <string>
+#include <thread>
 
 #include "base/check.h"
 #include "checksum/rolling.h"
@@ -8,21 +10,49 @@
 
 namespace crsync::delta {
 
-Signature make_signature(ByteSpan data, const checksum::SumHead& head, checksum::BlockSummer& s) {
-  Signature sig;
-  sig.head = head;
-  const auto count = static_cast<size_t>(head.count);
-  const auto s2 = static_cast<size_t>(head.s2length);
-  sig.sum1.resize(count);
-  sig.sum2.resize(count * s2);
+namespace {
+
+void sum_blocks(ByteSpan data, Signature& sig, size_t from, size_t to, checksum::BlockSummer& s) {
+  const auto s2 = static_cast<size_t>(sig.head.s2length);
   uint8_t full[64];
-  for (size_t i = 0; i < count; ++i) {
-    const size_t off = i * static_cast<size_t>(head.blength);
+  for (size_t i = from; i < to; ++i) {
+    const size_t off = i * static_cast<size_t>(sig.head.blength);
     const size_t len = static_cast<size_t>(sig.block_len(static_cast<int32_t>(i)));
     const ByteSpan block = data.subspan(off, len);
     sig.sum1[i] = checksum::RollingSum::compute(block);
     s.sum2(block, full);
     std::copy(full, full + s2, sig.sum2.begin() + static_cast<std::ptrdiff_t>(i * s2));
+  }
+}
+
+}  // namespace
+
+Signature make_signature(ByteSpan data, const checksum::SumHead& head, checksum::BlockSummer& s,
+                         const std::function<void(int64_t)>& consumed) {
+  Signature sig;
+  sig.head = head;
+  const auto count = static_cast<size_t>(head.count);
+  sig.sum1.resize(count);
+  sig.sum2.resize(count * static_cast<size_t>(head.s2length));
+  if (count == 0) return sig;
+  const auto blength = static_cast<size_t>(head.blength);
+  const size_t per_piece = std::max<size_t>(1, kSignaturePiece / blength);
+  // Each piece's blocks are split between this thread and a helper when
+  // the file is large enough for the thread to pay off: the receiving side
+  // has nothing else to do while the sender waits for these sums.
+  const bool two = data.size() >= 2 * kSignaturePiece && std::thread::hardware_concurrency() > 1;
+  checksum::BlockSummer other = s.twin();
+  for (size_t first = 0; first < count; first += per_piece) {
+    const size_t last = std::min(count, first + per_piece);
+    if (consumed) consumed(static_cast<int64_t>(first * blength));
+    if (!two || last - first < 2) {
+      sum_blocks(data, sig, first, last, s);
+      continue;
+    }
+    const size_t mid = first + (last - first) / 2;
+    std::thread helper([&, mid, last] { sum_blocks(data, sig, mid, last, other); });
+    sum_blocks(data, sig, first, mid, s);
+    helper.join();
   }
   return sig;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "base/bytes.h"
@@ -30,7 +31,13 @@ struct Signature {
 
 // Computes the signature of `data` with the given head (from
 // sum_sizes_sqroot) and strong-sum rules.
-Signature make_signature(ByteSpan data, const checksum::SumHead& head, checksum::BlockSummer& s);
+// Works through `data` in pieces of kSignaturePiece bytes, calling
+// `consumed` with each piece's offset before reading it (a mapped file keeps
+// its resident window there); a large file's pieces are summed by two
+// threads.
+Signature make_signature(ByteSpan data, const checksum::SumHead& head, checksum::BlockSummer& s,
+                         const std::function<void(int64_t)>& consumed = {});
+inline constexpr size_t kSignaturePiece = size_t{4} << 20;
 
 // The head alone, as the generator writes it (s2length only from 27).
 void put_sum_head(ByteWriter& w, const checksum::SumHead& h, int protocol);

@@ -329,7 +329,10 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
         if (fd.ok()) {
           Basis b;
           if (b.map(fd->get())) {
-            const checksum::DigestBuf d = checksum::file_content_sum(c_.neg.file_sum, b.span());
+            checksum::Hasher hs(c_.neg.file_sum);
+            fs::for_each_window(b.file, 0, b.len, [&](ByteSpan piece) { hs.update(piece); });
+            checksum::DigestBuf d{};
+            hs.finish(d.data());
             same = std::equal(e.checksum.begin(), e.checksum.end(), d.begin());
           }
         }
@@ -429,7 +432,8 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
         sig.head = head;  // the length the receiver keeps; no block sums
       } else {
         checksum::BlockSummer summer(c_.neg.xfer_sum, c_.neg.seed, c_.neg.proper_seed_order);
-        sig = delta::make_signature(b.span(), head, summer);
+        sig = delta::make_signature(b.span(), head, summer,
+                                    [&b](int64_t at) { b.file.advance(static_cast<size_t>(at)); });
       }
     }
   }

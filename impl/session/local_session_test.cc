@@ -1,5 +1,6 @@
 // End-to-end in one process: the client sender and the server receiving
 // side over an in-memory pipe, on a real temporary tree, at each protocol.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 
 #include "cli/session_runner.h"
 #include "session/handshake.h"
+#include "session/local_bridge.h"
 #include "transport/memory_pipe.h"
 
 namespace crsync::session {
@@ -81,6 +83,57 @@ TEST_P(LocalSessionTest, CopiesATreeWithAttributes) {
   const cli::SessionResult r2 = copy(o);
   ASSERT_EQ(r2.exit_code, 0);
   EXPECT_EQ(read(root_ / "dst/sub/b.bin"), read(root_ / "src/sub/b.bin"));
+}
+
+// A large whole file goes over the local bridge (the receiver copies from
+// the sender's descriptor); small files, compression and a delta transfer
+// go through the pipe. The trees come out the same either way.
+TEST_P(LocalSessionTest, LargeWholeFilesGoOverTheBridge) {
+  std::string big(LocalBridge::kMinSize * 4 + 3, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 2654435761u) >> 11);
+  write(root_ / "src/big.bin", big);
+  write(root_ / "src/edge.bin", big.substr(0, LocalBridge::kMinSize));
+  write(root_ / "src/under.bin", big.substr(0, LocalBridge::kMinSize - 1));
+  Options o;
+  o.recursive = o.preserve_perms = o.preserve_mtimes = o.preserve_links = true;
+  o.protocol = GetParam();
+  o.local_bridge = std::make_shared<LocalBridge>();
+  cli::SessionResult r = copy(o);
+  ASSERT_EQ(r.exit_code, 0) << r.status.to_string();
+  EXPECT_EQ(o.local_bridge->handed_over(), 2);  // big.bin and edge.bin
+  EXPECT_EQ(read(root_ / "dst/big.bin"), big);
+  EXPECT_EQ(read(root_ / "dst/edge.bin"), big.substr(0, LocalBridge::kMinSize));
+  EXPECT_EQ(read(root_ / "dst/under.bin"), big.substr(0, LocalBridge::kMinSize - 1));
+
+  // A changed file with a basis goes as a delta, through the pipe.
+  big[12345] ^= 1;
+  write(root_ / "src/big.bin", big);
+  const timespec later[2] = {{2000000000, 0}, {2000000000, 0}};
+  ::utimensat(AT_FDCWD, (root_ / "src/big.bin").c_str(), later, 0);
+  o.whole_file = 0;
+  o.local_bridge = std::make_shared<LocalBridge>();
+  r = copy(o);
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(o.local_bridge->handed_over(), 0);
+  EXPECT_EQ(read(root_ / "dst/big.bin"), big);
+
+  // Compressed: through the pipe.
+  fs::remove_all(root_ / "dst");
+  o.compress = true;
+  o.local_bridge = std::make_shared<LocalBridge>();
+  r = copy(o);
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(o.local_bridge->handed_over(), 0);
+  EXPECT_EQ(read(root_ / "dst/big.bin"), big);
+}
+
+TEST(FormatShowsChecksumTest, FindsTheEscape) {
+  EXPECT_TRUE(format_shows_checksum("%C"));
+  EXPECT_TRUE(format_shows_checksum("%n %-32C"));
+  EXPECT_TRUE(format_shows_checksum("%'10C"));
+  EXPECT_FALSE(format_shows_checksum("%%C"));
+  EXPECT_FALSE(format_shows_checksum("%i %n%L"));
+  EXPECT_FALSE(format_shows_checksum(""));
 }
 
 INSTANTIATE_TEST_SUITE_P(Protocols, LocalSessionTest, ::testing::Values(28, 29, 30, 31, 32));

@@ -150,6 +150,12 @@ class MuxOut {
   void start_counting() { total_written_ = 0; }
   // Data-stream bytes written so far (upstream total_data_written).
   uint64_t data_written() const { return data_written_; }
+  // Counts bytes as written that never went through (a local copy's
+  // bridged file: session/local_bridge.h), so the totals read as if they had.
+  void count_unsent(uint64_t n) {
+    total_written_ += n;
+    data_written_ += n;
+  }
 
  private:
   // pending_ starts with room for a frame header, so a flush frames the

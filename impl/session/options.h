@@ -17,6 +17,8 @@
 
 namespace crsync::session {
 
+class LocalBridge;  // session/local_bridge.h
+
 enum class DeleteMode { kNone, kBefore, kDuring, kDelay, kAfter };
 
 struct Options {
@@ -196,6 +198,8 @@ struct Options {
   // escapes %h %a %m %u %P already filled in) and the log it goes to.
   std::string transfer_log_format;
   std::function<void(const std::string&)> transfer_log;
+  // A local copy only: both ends share it (session/local_bridge.h).
+  std::shared_ptr<LocalBridge> local_bridge;
   std::string daemon_dest_dir;  // %f on a receiving daemon: the destination in the module
   int daemon_port = 0;          // --port (client; 0: 873)
   std::string password_file;    // --password-file (client)

@@ -20,6 +20,7 @@
 #include "flist/flist_decoder.h"
 #include "flist/flist_sort.h"
 #include "flist/id_list.h"
+#include "session/local_bridge.h"
 #include "session/receiving.h"
 #include "session/receiving_internal.h"
 #include "wire/ndx_codec.h"
@@ -73,6 +74,55 @@ Status ReceivingSide::discard_tokens(const checksum::SumHead& h) {
   return c_.in->read_bytes(sum, static_cast<size_t>(checksum::digest_len(c_.neg.xfer_sum)));
 }
 
+// The bytes of a bridged file: `size` bytes from the sender's descriptor
+// into `out_fd` (none when it could not be opened), by copy_file_range when
+// the kernel can, else read into `buf` and flushed (-S looks at the bytes).
+// A source that shrank is padded with zeros to `size`, as upstream's
+// sender pads a file that ends early. A failure is left in `ws`.
+void ReceivingSide::copy_bridged(int src, uint64_t size, bool sparse, int out_fd,
+                                 const std::string& rel, Bytes& buf,
+                                 const std::function<void()>& flush, uint64_t& out_off,
+                                 Status& ws) {
+  constexpr size_t kStep = size_t{8} << 20;
+  off_t src_off = 0;
+  bool kernel = !sparse;
+  Bytes piece;
+  while (out_off < size && out_fd >= 0 && ws.ok()) {
+    const auto n = static_cast<size_t>(std::min<uint64_t>(size - out_off, kStep));
+    if (kernel) {
+      const ssize_t k = ::copy_file_range(src, &src_off, out_fd, nullptr, n, 0);
+      if (k > 0) {
+        out_off += static_cast<uint64_t>(k);
+        continue;
+      }
+      if (k == 0) break;
+      if (errno == EINTR) continue;
+      if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) {
+        kernel = false;
+        continue;
+      }
+      ws =
+          Status::Error(ExitCode::kFileIo, "write failed on \"" + rel + "\": " + errno_text(errno));
+      break;
+    }
+    piece.resize(n);
+    const ssize_t k = ::pread(src, piece.data(), n, src_off);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) break;
+    src_off += k;
+    buf.insert(buf.end(), piece.begin(), piece.begin() + k);
+    out_off += static_cast<uint64_t>(k);
+    flush();
+  }
+  while (out_off < size && out_fd >= 0 && ws.ok()) {
+    const auto n = static_cast<size_t>(std::min<uint64_t>(size - out_off, 256 * 1024));
+    buf.insert(buf.end(), n, uint8_t{0});
+    out_off += n;
+    flush();
+  }
+  if (out_fd < 0) out_off = size;
+}
+
 Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis_type,
                                   bool* delayed, bool* placed) {
   *delayed = false;
@@ -114,6 +164,13 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   checksum::SumHead h;
   CRSYNC_RETURN_IF_ERROR(
       c_.in->decode([&](ByteReader& r) { return delta::get_sum_head(r, proto, sum_len, &h); }));
+
+  // A local copy's large whole file comes from the sender's descriptor
+  // (session/local_bridge.h); taken here so that every path closes it.
+  fs::Fd bridged_fd;
+  int64_t bridged_size = 0;
+  const bool bridged = h.count == 0 && c_.local && o.local_bridge &&
+                       o.local_bridge->take(ndx, &bridged_fd, &bridged_size);
 
   fs::Fd parent;
   std::string base;
@@ -244,7 +301,8 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
       if (basis.len < static_cast<uint64_t>(kept))
         missing_basis = true;
       else
-        fsum.update(basis.span().subspan(0, static_cast<size_t>(kept)));
+        fs::for_each_window(basis.file, 0, static_cast<size_t>(kept),
+                            [&](ByteSpan piece) { fsum.update(piece); });
     }
     out_off = static_cast<uint64_t>(kept);
     if (out_fd.valid() && ::lseek(out_fd.get(), static_cast<off_t>(kept), SEEK_SET) != kept) {
@@ -291,6 +349,12 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
     }
     out_fd = fs::Fd();
   };
+  if (bridged) {
+    copy_bridged(bridged_fd.get(), static_cast<uint64_t>(bridged_size), sparse, out_fd.get(), rel,
+                 buf, flush, out_off, ws);
+    got_literal = true;
+    c_.stats.literal_data += bridged_size;
+  }
   for (;;) {
     delta::Token t;
     const uint64_t token_start = out_off;  // --progress shows where each token starts
@@ -323,6 +387,7 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
         missing_basis = true;
         CRSYNC_RETURN_IF_ERROR(see_block(h, t.block, {}));
       } else {
+        basis.file.will_read(static_cast<size_t>(off), static_cast<size_t>(len));
         const ByteSpan blk =
             basis.span().subspan(static_cast<size_t>(off), static_cast<size_t>(len));
         CRSYNC_RETURN_IF_ERROR(see_block(h, t.block, blk));
@@ -354,7 +419,8 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   CRSYNC_RETURN_IF_ERROR(c_.in->read_bytes(theirs, static_cast<size_t>(sum_len)));
   last_sum_hex_ = checksum_hex(c_.neg.xfer_sum, theirs, sum_len);
   fsum.finish(ours);
-  const bool ok = !missing_basis && std::memcmp(theirs, ours, static_cast<size_t>(sum_len)) == 0;
+  const bool ok =
+      !missing_basis && (bridged || std::memcmp(theirs, ours, static_cast<size_t>(sum_len)) == 0);
   if (!out_fd.valid() || !ws.ok()) {
     if (!ws.ok()) {
       c_.output->error("rsync: [receiver] " + std::string(ws.message()) + "\n");

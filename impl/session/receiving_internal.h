@@ -14,6 +14,7 @@
 #include "base/bytes.h"
 #include "flist/file_entry.h"
 #include "fs/dest_root.h"
+#include "fs/mapped_file.h"
 
 namespace crsync::session::receiving_internal {
 
@@ -32,28 +33,22 @@ inline fs::Fd open_dir_nofollow(int dirfd, const std::string& name) {
   return fd;
 }
 
-// A read-only mapping of a basis file (empty for size 0).
+// A read-only mapping of a basis file (empty for size 0), its resident
+// pages kept to a window (fs::MappedFile).
 struct Basis {
-  void* addr = nullptr;
+  fs::MappedFile file;
   size_t len = 0;
-  ~Basis() {
-    if (addr) ::munmap(addr, len);
-  }
   bool map(int fd) {
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
     len = static_cast<size_t>(st.st_size);
-    if (len == 0) return true;
-    // (Populated in one call: the signature reads every page in order.)
-    void* p = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-    if (p == MAP_FAILED) {
+    if (!file.map(fd, len).ok()) {
       len = 0;
       return false;
     }
-    addr = p;
     return true;
   }
-  ByteSpan span() const { return ByteSpan(static_cast<const uint8_t*>(addr), len); }
+  ByteSpan span() const { return file.span(); }
 };
 
 // A temporary name for `base`: ".base.XXXXXX" next to the file, or

@@ -16,7 +16,9 @@
 #include "delta/token_codec.h"
 #include "flist/flist_sort.h"
 #include "flist/id_list.h"
+#include "fs/mapped_file.h"
 #include "session/item_output.h"
+#include "session/local_bridge.h"
 #include "session/partial_dir.h"
 #include "session/source_removal.h"
 #include "wire/ndx_codec.h"
@@ -72,18 +74,16 @@ class PlainTokenWriter : public delta::TokenSink {
 };
 
 // A read-only view of a whole source file. A small file is read into a
-// buffer the sender reuses; a larger one is mapped. (Unmapping a file
-// costs more than reading it when it is small: the local copy runs both
-// roles as threads of one process, so every munmap interrupts the other
-// cores to flush their TLBs.) A file that shrank since its fstat reads as
-// zeros past its new end, the length it was listed with.
+// buffer the sender reuses; a larger one is mapped, with its resident pages
+// following the matcher (fs::MappedFile). (Unmapping a file costs more than
+// reading it when it is small: the local copy runs both roles as threads of
+// one process, so every munmap interrupts the other cores to flush their
+// TLBs.) A small file that shrank since its fstat reads as zeros past its
+// new end, the length it was listed with.
 class SourceFile {
  public:
   static constexpr size_t kReadBelow = 256 * 1024;
 
-  ~SourceFile() {
-    if (addr_) ::munmap(addr_, len_);
-  }
   // `buf` (for small files) must outlive this view.
   Status open(int fd, size_t len, Bytes* buf) {
     len_ = len;
@@ -102,22 +102,31 @@ class SourceFile {
       data_ = buf->data();
       return Status::Ok();
     }
-    // MAP_POPULATE maps every page in one call instead of a fault per page
-    // (the matcher reads them all in order).
-    void* p = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-    if (p == MAP_FAILED) return Status::Error(ExitCode::kFileIo, std::strerror(errno));
-    ::madvise(p, len, MADV_SEQUENTIAL);
-    addr_ = p;
-    data_ = static_cast<const uint8_t*>(p);
+    CRSYNC_RETURN_IF_ERROR(map_.map(fd, len));
+    data_ = map_.span().data();
     return Status::Ok();
   }
   ByteSpan span() const { return ByteSpan(data_, len_); }
+  // The mapping, for a reader that drives its resident window (null when
+  // the file was read into the buffer).
+  fs::MappedFile* mapping() { return map_.size() ? &map_ : nullptr; }
 
  private:
-  void* addr_ = nullptr;  // a mapping to undo
+  fs::MappedFile map_;
   const uint8_t* data_ = nullptr;
   size_t len_ = 0;
 };
+
+// The -c sum of a source file, reading a mapped one window by window.
+checksum::DigestBuf content_sum(checksum::ChecksumType type, SourceFile& f) {
+  fs::MappedFile* m = f.mapping();
+  if (!m) return checksum::file_content_sum(type, f.span());
+  checksum::Hasher h(type);
+  fs::for_each_window(*m, 0, m->size(), [&](ByteSpan piece) { h.update(piece); });
+  checksum::DigestBuf d{};
+  h.finish(d.data());
+  return d;
+}
 
 }  // namespace
 
@@ -178,7 +187,7 @@ Status Sender::send_list(std::vector<flist::SendEntry> entries, int32_t io_error
       SourceFile mf;
       if (::fstat(fd, &st) == 0 &&
           mf.open(fd, static_cast<size_t>(st.st_size), &small_file_buf_).ok()) {
-        const checksum::DigestBuf d = checksum::file_content_sum(c_.neg.file_sum, mf.span());
+        const checksum::DigestBuf d = content_sum(c_.neg.file_sum, mf);
         se.entry.checksum.assign(d.begin(), d.begin() + checksum::digest_len(c_.neg.file_sum));
       }
       ::close(fd);
@@ -563,9 +572,18 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
     }
     return Status::Ok();
   }
+  // A local copy hands a large whole file to the receiver instead of
+  // sending its bytes (session/local_bridge.h).
+  const bool bridged = bridge_usable() && sig.head.count == 0 && append_len < 0 &&
+                       st.st_size >= LocalBridge::kMinSize;
   SourceFile mf;
-  Status ms = mf.open(fd, static_cast<size_t>(st.st_size), &small_file_buf_);
-  ::close(fd);
+  Status ms = Status::Ok();
+  if (bridged)
+    c_.opts.local_bridge->post(ndx, fs::Fd(fd), st.st_size);
+  else {
+    ms = mf.open(fd, static_cast<size_t>(st.st_size), &small_file_buf_);
+    ::close(fd);
+  }
   CRSYNC_RETURN_IF_ERROR(ms);
 
   CRSYNC_RETURN_IF_ERROR(echo_attrs(ndx, iflags, type, xname, has_type, has_xname));
@@ -591,10 +609,25 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
       c_.opts.making_backups() && !redo);
   mo.append_offset = append_len;
   mo.append_verify = append == 2;
+  if (fs::MappedFile* m = mf.mapping())
+    mo.consumed = [m](int64_t keep_from) { m->advance(static_cast<size_t>(keep_from)); };
   CRSYNC_PEER_CHECK(append_len <= static_cast<int64_t>(mf.span().size()), ExitCode::kProtocol,
                     "--append sum head beyond the file: " + se.entry.name);
   delta::MatchStats ms2;
-  if (compressor_) {
+  uint8_t digest[64] = {};
+  int n = fsum.length();
+  if (bridged) {
+    // The token stream is just its end; the checksum a placeholder.
+    PlainTokenWriter tw(*c_.out);
+    tw.token({}, -1);
+    CRSYNC_RETURN_IF_ERROR(tw.flush());
+    ms2.literal = st.st_size;
+    // What the literal tokens would have taken: the data, a 4-byte head per
+    // 32 KiB chunk, and the checksum's own length is already counted.
+    const auto chunks = (static_cast<uint64_t>(st.st_size) + wire::kChunkSize - 1) /
+                        static_cast<uint64_t>(wire::kChunkSize);
+    c_.out->count_unsent(static_cast<uint64_t>(st.st_size) + 4 * chunks);
+  } else if (compressor_) {
     delta::CompressedTokenSink sink(*compressor_, [&](ByteSpan b) { return c_.out->write(b); });
     ProgressTokenSink ps(sink, c_.progress.get(), sig.head, se.entry.size);
     ms2 = delta::match_file(mf.span(), sig, summer, fsum, ps, mo);
@@ -607,8 +640,7 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
   }
   c_.stats.literal_data += ms2.literal;
   c_.stats.matched_data += ms2.matched;
-  uint8_t digest[64];
-  const int n = fsum.finish(digest);
+  if (!bridged) n = fsum.finish(digest);
   CRSYNC_RETURN_IF_ERROR(c_.out->write(ByteSpan(digest, static_cast<size_t>(n))));
   if (c_.progress) c_.progress->end(se.entry.size);
   if (!log_before && c_.logs_items())
@@ -624,6 +656,17 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
     log_transfer(c_, log_iflags, se.entry, x);
   }
   return Status::Ok();
+}
+
+// Whether this session may hand whole files over the local bridge: a local
+// copy without the things that need the bytes to pass through the pipe
+// (compression, a bandwidth limit, progress lines while they pass, a %C
+// checksum in an item line).
+bool Sender::bridge_usable() const {
+  const Options& o = c_.opts;
+  return c_.local && o.local_bridge && !compressor_ && o.bwlimit == 0 && !c_.progress &&
+         !format_shows_checksum(o.item_format.format) &&
+         !format_shows_checksum(o.transfer_log_format);
 }
 
 Status Sender::write_stats() {

@@ -66,6 +66,7 @@ class Sender {
   Status send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags, uint8_t fnamecmp_type,
                   const std::string& xname, bool has_type, bool has_xname, bool redo);
   Status write_stats();
+  bool bridge_usable() const;
   Status read_final_goodbye();
   Status read_ndx(int32_t* ndx);
   Status handle_del_stats();

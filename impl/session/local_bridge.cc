@@ -1,0 +1,36 @@
+#include "session/local_bridge.h"
+
+namespace crsync::session {
+
+void LocalBridge::post(int32_t ndx, fs::Fd fd, int64_t size) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Item& it = items_[ndx];
+  it.fd = std::move(fd);
+  it.size = size;
+  ++posted_;
+}
+
+bool LocalBridge::take(int32_t ndx, fs::Fd* fd, int64_t* size) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = items_.find(ndx);
+  if (it == items_.end()) return false;
+  *fd = std::move(it->second.fd);
+  *size = it->second.size;
+  items_.erase(it);
+  return true;
+}
+
+bool format_shows_checksum(std::string_view format) {
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') continue;
+    size_t j = i + 1;
+    while (j < format.size() &&
+           (format[j] == '-' || format[j] == '\'' || (format[j] >= '0' && format[j] <= '9')))
+      ++j;
+    if (j < format.size() && format[j] == 'C') return true;
+    i = j;
+  }
+  return false;
+}
+
+}  // namespace crsync::session
