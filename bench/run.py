@@ -9,6 +9,7 @@ JSON, markdown and PNG under bench/results/. See bench/README.md.
 """
 import argparse
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -78,8 +79,11 @@ def main(argv=None):
             Path(out).mkdir(parents=True, exist_ok=True)
             (Path(out) / "e2e.partial.json").write_text(json.dumps(res, indent=1) + "\n")
 
-    results = runner.add_ratios(runner.run_suite(tools, all_s, reps, scale,
-                                                 on_scenario=save_partial))
+    try:
+        results = runner.add_ratios(runner.run_suite(tools, all_s, reps, scale,
+                                                     on_scenario=save_partial))
+    finally:
+        shutil.rmtree(scenarios.trash_dir(work), ignore_errors=True)
     md = report.markdown(results)
     print()
     print(md)

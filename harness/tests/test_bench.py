@@ -155,3 +155,27 @@ def test_gate_fails_a_really_slower_candidate(tmp_path, crsync):
     rec = json.loads(baseline_file.read_text())
     assert rec["commit"] == "abc123" and rec["benchmarks"] == ["local_small_files"]
     assert rec["baseline_medians"]["local_small_files"] > 0
+
+
+def test_many_file_destinations_are_set_aside_not_deleted(tmp_path):
+    """The next repetition must not create its files right after 10,000 were
+    deleted (ext4's recently-deleted inode scan); the tree moves to the trash
+    and is deleted after the suite."""
+    from crsync_bench import scenarios
+    s = scenarios.SmallFiles(tmp_path, 0.01)
+    dst = s.dst()
+    dst.mkdir(parents=True)
+    (dst / "f").write_text("x")
+    s.prepare(("crsync", None))
+    assert not dst.exists()
+    kept = list(scenarios.trash_dir(tmp_path).iterdir())
+    assert len(kept) == 1 and (kept[0] / "f").read_text() == "x"
+    dst.mkdir()
+    s.teardown()
+    assert len(list(scenarios.trash_dir(tmp_path).iterdir())) == 2
+    # Few large files are still deleted at once.
+    big = scenarios.LargeFiles(tmp_path, 0.01)
+    big.dst().mkdir(parents=True)
+    big.prepare(("crsync", None))
+    assert not big.dst().exists()
+    assert len(list(scenarios.trash_dir(tmp_path).iterdir())) == 2

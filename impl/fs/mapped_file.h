@@ -4,7 +4,10 @@
 // Pages are made resident ahead of the reader in one call per window
 // (MADV_POPULATE_READ) instead of one fault per page, and dropped behind it
 // (MADV_DONTNEED: the page cache keeps them; only this mapping forgets).
-// Touching a page outside the windows is always correct: it faults in.
+// Touching a page outside the windows is always correct: it faults in. A
+// file that shrinks while mapped reads as zeros past its new end (upstream
+// zero-fills a short read the same way) instead of ending the process with
+// SIGBUS.
 #pragma once
 
 #include <cstddef>
