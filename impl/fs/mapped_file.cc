@@ -39,6 +39,7 @@ size_t page_ceil(size_t v) {
 constexpr int kSlots = 64;
 std::atomic<uintptr_t> g_start[kSlots];
 std::atomic<uintptr_t> g_end[kSlots];
+std::atomic<int> g_faulted[kSlots];  // a read went past the file's end
 
 void on_sigbus(int sig, siginfo_t* info, void*) {
   const auto at = reinterpret_cast<uintptr_t>(info->si_addr);
@@ -49,14 +50,17 @@ void on_sigbus(int sig, siginfo_t* info, void*) {
     const uintptr_t from = at & ~(static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE)) - 1);
     void* z = ::mmap(reinterpret_cast<void*>(from), end - from, PROT_READ,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-    if (z != MAP_FAILED) return;
+    if (z != MAP_FAILED) {
+      g_faulted[i].store(1, std::memory_order_release);
+      return;
+    }
     break;
   }
   ::signal(sig, SIG_DFL);
   ::raise(sig);
 }
 
-void register_mapping(const uint8_t* p, size_t len) {
+int register_mapping(const uint8_t* p, size_t len) {
   static std::once_flag once;
   std::call_once(once, [] {
     struct sigaction sa {};
@@ -69,13 +73,15 @@ void register_mapping(const uint8_t* p, size_t len) {
   for (int i = 0; i < kSlots; ++i) {
     uintptr_t expected = 0;
     if (g_start[i].compare_exchange_strong(expected, ~uintptr_t{0})) {
+      g_faulted[i].store(0, std::memory_order_relaxed);
       g_end[i].store(start + page_ceil(len), std::memory_order_release);
       g_start[i].store(start, std::memory_order_release);
-      return;
+      return i;
     }
   }
   // All slots taken: this mapping is unguarded (a shrinking file would
   // then end the process, as before the guard existed).
+  return -1;
 }
 
 void unregister_mapping(const uint8_t* p) {
@@ -103,14 +109,20 @@ Status MappedFile::map(int fd, size_t len) {
   if (data_) unmap(data_, len_);
   data_ = nullptr;
   len_ = 0;
+  slot_ = -1;
   populated_from_ = populated_to_ = dropped_to_ = next_read_ = resident_ = 0;
   if (len == 0) return Status::Ok();
   void* p = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd, 0);
   if (p == MAP_FAILED) return Status::Error(ExitCode::kFileIo, std::strerror(errno));
   data_ = static_cast<const uint8_t*>(p);
   len_ = len;
-  register_mapping(data_, len_);
+  slot_ = register_mapping(data_, len_);
   return Status::Ok();
+}
+
+int MappedFile::status() const {
+  if (slot_ >= 0 && g_faulted[slot_].load(std::memory_order_acquire)) return ENODATA;
+  return 0;
 }
 
 void MappedFile::populate(size_t from, size_t to) {

@@ -35,6 +35,9 @@ class MappedFile {
   Status map(int fd, size_t len);
   ByteSpan span() const { return ByteSpan(data_, len_); }
   size_t size() const { return len_; }
+  // ENODATA once a read went past the file's end (it shrank), else 0: the
+  // status upstream's map_ptr keeps for a short read.
+  int status() const;
 
   // A sequential reader will not read below `keep_from` again and reads on
   // from there: the next window is made resident when the reader nears the
@@ -51,6 +54,7 @@ class MappedFile {
 
   const uint8_t* data_ = nullptr;
   size_t len_ = 0;
+  int slot_ = -1;              // in the SIGBUS guard's table
   size_t populated_from_ = 0;  // [populated_from_, populated_to_) is resident
   size_t populated_to_ = 0;
   size_t dropped_to_ = 0;  // sequential: everything below was dropped

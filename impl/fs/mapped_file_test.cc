@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -134,6 +135,7 @@ TEST(MappedFileTest, AFileThatShrinksReadsAsZerosPastItsNewEnd) {
   MappedFile m;
   ASSERT_TRUE(m.map(t.fd(), n).ok());
   m.advance(0);
+  EXPECT_EQ(m.status(), 0);
   const size_t keep = 5000;
   ASSERT_EQ(::ftruncate(t.fd(), static_cast<off_t>(keep)), 0);
   const uint8_t* p = m.span().data();
@@ -143,11 +145,13 @@ TEST(MappedFileTest, AFileThatShrinksReadsAsZerosPastItsNewEnd) {
   EXPECT_EQ(nonzero, 0u);
   m.will_read(n - 100, 100);
   EXPECT_EQ(p[n - 1], 0);
+  EXPECT_EQ(m.status(), ENODATA);
   // A second mapping of another file is still guarded and still reads true.
   TempFile u(2 * 4096);
   MappedFile m2;
   ASSERT_TRUE(m2.map(u.fd(), u.bytes().size()).ok());
   EXPECT_EQ(0, std::memcmp(m2.span().data(), u.bytes().data(), u.bytes().size()));
+  EXPECT_EQ(m2.status(), 0);
 }
 
 }  // namespace

@@ -94,7 +94,10 @@ class SourceFile {
       while (got < len) {
         const ssize_t n = ::pread(fd, buf->data() + got, len - got, static_cast<off_t>(got));
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
+        if (n <= 0) {
+          status_ = n < 0 ? errno : ENODATA;
+          break;
+        }
         got += static_cast<size_t>(n);
       }
       std::fill(buf->begin() + static_cast<std::ptrdiff_t>(got),
@@ -110,9 +113,13 @@ class SourceFile {
   // The mapping, for a reader that drives its resident window (null when
   // the file was read into the buffer).
   fs::MappedFile* mapping() { return map_.size() ? &map_ : nullptr; }
+  // Upstream's map status: the errno of a failed read, ENODATA when the
+  // file ended early (the bytes past its end were read as zeros), else 0.
+  int status() const { return map_.size() ? map_.status() : status_; }
 
  private:
   fs::MappedFile map_;
+  int status_ = 0;
   const uint8_t* data_ = nullptr;
   size_t len_ = 0;
 };
@@ -641,6 +648,16 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
   c_.stats.literal_data += ms2.literal;
   c_.stats.matched_data += ms2.matched;
   if (!bridged) n = fsum.finish(digest);
+  // A file that could not be read whole (it shrank, or a read failed) was
+  // sent padded with zeros; like upstream (match.c), the checksum is then
+  // spoiled on purpose so that the receiver discards it and asks again:
+  // all bits off, or the last byte 1 if the real sum was all zeros.
+  const int read_status = mf.status();
+  if (read_status) {
+    const bool zero = std::all_of(digest, digest + n, [](uint8_t b) { return b == 0; });
+    std::fill(digest, digest + n, uint8_t{0});
+    if (zero && n > 0) digest[n - 1] = 1;
+  }
   CRSYNC_RETURN_IF_ERROR(c_.out->write(ByteSpan(digest, static_cast<size_t>(n))));
   if (c_.progress) c_.progress->end(se.entry.size);
   if (!log_before && c_.logs_items())
@@ -654,6 +671,12 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
     x.data_read = static_cast<int64_t>(c_.in->data_read() - read_before);
     x.checksum_hex = checksum_hex(c_.neg.xfer_sum, digest, n);
     log_transfer(c_, log_iflags, se.entry, x);
+  }
+  if (read_status) {
+    io_error_ |= static_cast<int32_t>(wire::kIoerrGeneral);
+    c_.output->error("rsync: [sender] read errors mapping " + shown_path(se) + ": " +
+                     std::strerror(read_status) + " (" + std::to_string(read_status) + ")\n");
+    c_.output->note_xfer_error();
   }
   return Status::Ok();
 }
