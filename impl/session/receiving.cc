@@ -1,5 +1,6 @@
 // The receiving side: file list, destination, attributes, and the
-// thread that runs generator and receiver. See generator.cc and receiver.cc.
+// thread that runs generator and receiver. See generator.cc,
+// generator_phases.cc, receiver.cc and receive_file.cc.
 #include "session/receiving.h"
 
 #include <dirent.h>

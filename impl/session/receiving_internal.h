@@ -1,5 +1,6 @@
 // Helpers shared by the receiving side's files (receiving.cc,
-// generator.cc, receiver.cc); not part of any interface.
+// generator.cc, receiver.cc, receive_file.cc, ...); not part of any
+// interface.
 #pragma once
 
 #include <fcntl.h>
