@@ -3,11 +3,14 @@
 namespace crsync::session {
 
 void LocalBridge::post(int32_t ndx, fs::Fd fd, int64_t size) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Item& it = items_[ndx];
-  it.fd = std::move(fd);
-  it.size = size;
-  ++posted_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Item& it = items_[ndx];
+    it.fd = std::move(fd);
+    it.size = size;
+    ++posted_;
+  }
+  if (after_post_) after_post_(ndx);
 }
 
 bool LocalBridge::take(int32_t ndx, fs::Fd* fd, int64_t* size) {
@@ -18,6 +21,20 @@ bool LocalBridge::take(int32_t ndx, fs::Fd* fd, int64_t* size) {
   *size = it->second.size;
   items_.erase(it);
   return true;
+}
+
+void LocalBridge::note_short(int32_t ndx, int err) {
+  std::lock_guard<std::mutex> lock(mu_);
+  short_[ndx] = err;
+}
+
+int LocalBridge::take_short(int32_t ndx) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = short_.find(ndx);
+  if (it == short_.end()) return 0;
+  const int err = it->second;
+  short_.erase(it);
+  return err;
 }
 
 bool format_shows_checksum(std::string_view format) {

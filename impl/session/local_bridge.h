@@ -6,15 +6,18 @@
 // file in one call (copy_file_range). So the sender hands the receiver its
 // open source file here instead, and the pipe carries the file's usual
 // header, an empty token stream and a placeholder checksum. The receiver
-// copies from the descriptor, pads with zeros if the source shrank (as
-// upstream's map_ptr reads past a new end), and skips the checksum
-// comparison: no byte travelled, so there is nothing to verify.
+// copies from the descriptor and skips the checksum comparison: no byte
+// travelled, so there is nothing to verify. A source that ended early is
+// padded with zeros and taken as failed, so that it is asked for again, and
+// the sender then reports the short read, as upstream's sender does with
+// the spoiled checksum it sends for a file it could not read whole.
 //
 // Nothing of this crosses a real connection: the pipe exists only in this
 // process, and a remote or daemon session never has a bridge.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string_view>
 #include <unordered_map>
@@ -34,6 +37,14 @@ class LocalBridge {
   void post(int32_t ndx, fs::Fd fd, int64_t size);
   // Receiver: the descriptor and size posted for `ndx`, if any (taken).
   bool take(int32_t ndx, fs::Fd* fd, int64_t* size);
+  // Receiver: file `ndx` ended before its size (or a read failed with
+  // `err`); the sender reports it as upstream's sender reports a short read.
+  void note_short(int32_t ndx, int err);
+  // Sender: the error noted for `ndx`, if any (taken), else 0.
+  int take_short(int32_t ndx);
+  // Called after each post, outside the lock (a test's seam: the source
+  // shrinks after it was handed over).
+  void set_after_post(std::function<void(int32_t ndx)> fn) { after_post_ = std::move(fn); }
   // How many files were handed over so far.
   int64_t handed_over() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -47,7 +58,9 @@ class LocalBridge {
   };
   mutable std::mutex mu_;
   std::unordered_map<int32_t, Item> items_;
+  std::unordered_map<int32_t, int> short_;
   int64_t posted_ = 0;
+  std::function<void(int32_t)> after_post_;
 };
 
 // Whether an item-line or log format prints the transfer's checksum (%C),

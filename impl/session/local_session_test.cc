@@ -127,6 +127,28 @@ TEST_P(LocalSessionTest, LargeWholeFilesGoOverTheBridge) {
   EXPECT_EQ(read(root_ / "dst/big.bin"), big);
 }
 
+// The source shrinks after the sender handed it over: the receiver pads
+// the copy, takes it as failed, the redo sends the file as it now is, and
+// the session ends with exit 23 (upstream: "read errors mapping").
+TEST_P(LocalSessionTest, ABridgedFileThatShrinksIsSentAgain) {
+  std::string big(LocalBridge::kMinSize * 2, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 2654435761u) >> 11);
+  write(root_ / "src/big.bin", big);
+  Options o;
+  o.recursive = o.preserve_perms = o.preserve_mtimes = true;
+  o.protocol = GetParam();
+  o.local_bridge = std::make_shared<LocalBridge>();
+  int shrunk = 0;
+  const fs::path src = root_ / "src/big.bin";
+  o.local_bridge->set_after_post([&](int32_t) {
+    if (shrunk++ == 0) ::truncate(src.c_str(), 1000);
+  });
+  const cli::SessionResult r = copy(o);
+  EXPECT_EQ(r.exit_code, 23);
+  EXPECT_EQ(shrunk, 1);  // the redo (1000 bytes) goes through the pipe
+  EXPECT_EQ(read(root_ / "dst/big.bin"), big.substr(0, 1000));
+}
+
 TEST(FormatShowsChecksumTest, FindsTheEscape) {
   EXPECT_TRUE(format_shows_checksum("%C"));
   EXPECT_TRUE(format_shows_checksum("%n %-32C"));

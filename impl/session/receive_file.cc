@@ -77,12 +77,15 @@ Status ReceivingSide::discard_tokens(const checksum::SumHead& h) {
 // into `out_fd` (none when it could not be opened), by copy_file_range when
 // the kernel can, else read into `buf` and flushed (-S looks at the bytes).
 // A source that shrank is padded with zeros to `size`, as upstream's
-// sender pads a file that ends early. A failure is left in `ws`.
-void ReceivingSide::copy_bridged(int src, uint64_t size, bool sparse, int out_fd,
-                                 const std::string& rel, Bytes& buf,
-                                 const std::function<void()>& flush, uint64_t& out_off,
-                                 Status& ws) {
+// sender pads a file that ends early, and the answer is then ENODATA (the
+// errno of a failed read, if one failed), else 0; the caller treats the file
+// as upstream's receiver treats the spoiled checksum its sender sends then.
+// A write failure is left in `ws`.
+int ReceivingSide::copy_bridged(int src, uint64_t size, bool sparse, int out_fd,
+                                const std::string& rel, Bytes& buf,
+                                const std::function<void()>& flush, uint64_t& out_off, Status& ws) {
   constexpr size_t kStep = size_t{8} << 20;
+  int read_status = 0;
   off_t src_off = 0;
   bool kernel = !sparse;
   Bytes piece;
@@ -94,7 +97,10 @@ void ReceivingSide::copy_bridged(int src, uint64_t size, bool sparse, int out_fd
         out_off += static_cast<uint64_t>(k);
         continue;
       }
-      if (k == 0) break;
+      if (k == 0) {
+        read_status = ENODATA;
+        break;
+      }
       if (errno == EINTR) continue;
       if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) {
         kernel = false;
@@ -107,7 +113,10 @@ void ReceivingSide::copy_bridged(int src, uint64_t size, bool sparse, int out_fd
     piece.resize(n);
     const ssize_t k = ::pread(src, piece.data(), n, src_off);
     if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) break;
+    if (k <= 0) {
+      read_status = k < 0 ? errno : ENODATA;
+      break;
+    }
     src_off += k;
     buf.insert(buf.end(), piece.begin(), piece.begin() + k);
     out_off += static_cast<uint64_t>(k);
@@ -120,6 +129,7 @@ void ReceivingSide::copy_bridged(int src, uint64_t size, bool sparse, int out_fd
     flush();
   }
   if (out_fd < 0) out_off = size;
+  return read_status;
 }
 
 Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis_type,
@@ -348,11 +358,14 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
     }
     out_fd = fs::Fd();
   };
+  int bridge_read_status = 0;
   if (bridged) {
-    copy_bridged(bridged_fd.get(), static_cast<uint64_t>(bridged_size), sparse, out_fd.get(), rel,
-                 buf, flush, out_off, ws);
+    bridge_read_status = copy_bridged(bridged_fd.get(), static_cast<uint64_t>(bridged_size), sparse,
+                                      out_fd.get(), rel, buf, flush, out_off, ws);
     got_literal = true;
     c_.stats.literal_data += bridged_size;
+    // The sender reports it when it is asked for the file again.
+    if (bridge_read_status) o.local_bridge->note_short(ndx, bridge_read_status);
   }
   for (;;) {
     delta::Token t;
@@ -419,7 +432,8 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   last_sum_hex_ = checksum_hex(c_.neg.xfer_sum, theirs, sum_len);
   fsum.finish(ours);
   const bool ok =
-      !missing_basis && (bridged || std::memcmp(theirs, ours, static_cast<size_t>(sum_len)) == 0);
+      !missing_basis && (bridged ? bridge_read_status == 0
+                                 : std::memcmp(theirs, ours, static_cast<size_t>(sum_len)) == 0);
   if (!out_fd.valid() || !ws.ok()) {
     if (!ws.ok()) {
       c_.output->error("rsync: [receiver] " + std::string(ws.message()) + "\n");

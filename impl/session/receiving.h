@@ -116,8 +116,8 @@ class ReceivingSide {
   // `placed` is set when the file is in place.
   Status receive_one(const flist::FileEntry& e, int32_t ndx, uint8_t basis_type, bool* delayed,
                      bool* placed);
-  void copy_bridged(int src, uint64_t size, bool sparse, int out_fd, const std::string& rel,
-                    Bytes& buf, const std::function<void()>& flush, uint64_t& out_off, Status& ws);
+  int copy_bridged(int src, uint64_t size, bool sparse, int out_fd, const std::string& rel,
+                   Bytes& buf, const std::function<void()>& flush, uint64_t& out_off, Status& ws);
   Status discard_file_data();
   Status read_del_stats();
   Status discard_tokens(const checksum::SumHead& h);

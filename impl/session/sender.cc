@@ -247,6 +247,11 @@ Status Sender::serve_requests() {
 Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags, uint8_t type,
                         const std::string& xname, bool has_type, bool has_xname, bool redo) {
   const int proto = c_.protocol();
+  // A bridged file the receiver found shorter than it was: asked for again
+  // now, reported as upstream reports the short read of its first pass.
+  if (c_.opts.local_bridge) {
+    if (const int err = c_.opts.local_bridge->take_short(ndx)) report_read_errors(se, err);
+  }
   // %b/%c count this file's stream bytes from here (upstream
   // remember_initial_stats): the sums read, the data written.
   const uint64_t written_before = c_.out->data_written();
@@ -397,13 +402,17 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
     x.checksum_hex = checksum_hex(c_.neg.xfer_sum, digest, n);
     log_transfer(c_, log_iflags, se.entry, x);
   }
-  if (read_status) {
-    io_error_ |= static_cast<int32_t>(wire::kIoerrGeneral);
-    c_.output->error("rsync: [sender] read errors mapping " + shown_path(se) + ": " +
-                     std::strerror(read_status) + " (" + std::to_string(read_status) + ")\n");
-    c_.output->note_xfer_error();
-  }
+  if (read_status) report_read_errors(se, read_status);
   return Status::Ok();
+}
+
+// upstream sender.c: "read errors mapping" when a file could not be read
+// whole; the transfer ends with exit 23.
+void Sender::report_read_errors(const flist::SendEntry& se, int err) {
+  io_error_ |= static_cast<int32_t>(wire::kIoerrGeneral);
+  c_.output->error("rsync: [sender] read errors mapping " + shown_path(se) + ": " +
+                   std::strerror(err) + " (" + std::to_string(err) + ")\n");
+  c_.output->note_xfer_error();
 }
 
 // Whether this session may hand whole files over the local bridge: a local

@@ -67,6 +67,7 @@ class Sender {
                   const std::string& xname, bool has_type, bool has_xname, bool redo);
   Status write_stats();
   bool bridge_usable() const;
+  void report_read_errors(const flist::SendEntry& se, int err);
   Status read_final_goodbye();
   Status read_ndx(int32_t* ndx);
   Status handle_del_stats();
