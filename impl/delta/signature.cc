@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "base/check.h"
@@ -50,7 +51,14 @@ Signature make_signature(ByteSpan data, const checksum::SumHead& head, checksum:
       continue;
     }
     const size_t mid = first + (last - first) / 2;
-    std::thread helper([&, mid, last] { sum_blocks(data, sig, mid, last, other); });
+    std::thread helper;
+    try {
+      helper = std::thread([&, mid, last] { sum_blocks(data, sig, mid, last, other); });
+    } catch (const std::system_error&) {
+      // No thread to be had (a process limit): this thread does it all.
+      sum_blocks(data, sig, first, last, s);
+      continue;
+    }
     sum_blocks(data, sig, first, mid, s);
     helper.join();
   }

@@ -2,24 +2,34 @@
 
 namespace crsync::session {
 
-void LocalBridge::post(int32_t ndx, fs::Fd fd, int64_t size) {
+bool LocalBridge::offer(int32_t ndx, int fd, int64_t size) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (items_.size() >= kMaxPending && !items_.count(ndx)) return false;
     Item& it = items_[ndx];
-    it.fd = std::move(fd);
+    it.fd = fs::Fd(fd);
     it.size = size;
+    it.seq = next_seq_++;
     ++posted_;
   }
   if (after_post_) after_post_(ndx);
+  return true;
 }
 
 bool LocalBridge::take(int32_t ndx, fs::Fd* fd, int64_t* size) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = items_.find(ndx);
   if (it == items_.end()) return false;
+  const uint64_t seq = it->second.seq;
   *fd = std::move(it->second.fd);
   *size = it->second.size;
   items_.erase(it);
+  for (auto o = items_.begin(); o != items_.end();) {
+    if (o->second.seq < seq)
+      o = items_.erase(o);
+    else
+      ++o;
+  }
   return true;
 }
 

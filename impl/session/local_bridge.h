@@ -32,17 +32,25 @@ class LocalBridge {
   // per-file setup costs more than the copies it saves).
   static constexpr int64_t kMinSize = 256 * 1024;
 
-  // Sender: `fd` holds file `ndx`'s first `size` bytes. Called before the
-  // file's header goes into the pipe, so the receiver finds it.
-  void post(int32_t ndx, fs::Fd fd, int64_t size);
-  // Receiver: the descriptor and size posted for `ndx`, if any (taken).
+  // At most this many handed-over files wait for the receiver: a sender far
+  // ahead of it would otherwise hold a descriptor open per file.
+  static constexpr size_t kMaxPending = 64;
+
+  // Sender: offers `fd`, holding file `ndx`'s first `size` bytes, before
+  // the file's header goes into the pipe (so the receiver finds it). On
+  // true the bridge owns `fd`; on false (kMaxPending are waiting) the
+  // caller keeps it and sends the file through the pipe.
+  bool offer(int32_t ndx, int fd, int64_t size);
+  // Receiver: the descriptor and size offered for `ndx`, if any (taken).
+  // Offers made before it and never taken are dropped: the receiver reads
+  // the files in the order they were offered, so it has passed them.
   bool take(int32_t ndx, fs::Fd* fd, int64_t* size);
   // Receiver: file `ndx` ended before its size (or a read failed with
   // `err`); the sender reports it as upstream's sender reports a short read.
   void note_short(int32_t ndx, int err);
   // Sender: the error noted for `ndx`, if any (taken), else 0.
   int take_short(int32_t ndx);
-  // Called after each post, outside the lock (a test's seam: the source
+  // Called after each accepted offer, outside the lock (a test's seam: the source
   // shrinks after it was handed over).
   void set_after_post(std::function<void(int32_t ndx)> fn) { after_post_ = std::move(fn); }
   // How many files were handed over so far.
@@ -55,11 +63,13 @@ class LocalBridge {
   struct Item {
     fs::Fd fd;
     int64_t size = 0;
+    uint64_t seq = 0;  // order of the offers
   };
   mutable std::mutex mu_;
   std::unordered_map<int32_t, Item> items_;
   std::unordered_map<int32_t, int> short_;
   int64_t posted_ = 0;
+  uint64_t next_seq_ = 0;
   std::function<void(int32_t)> after_post_;
 };
 

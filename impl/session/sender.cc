@@ -312,12 +312,11 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
   // A local copy hands a large whole file to the receiver instead of
   // sending its bytes (session/local_bridge.h).
   const bool bridged = bridge_usable() && sig.head.count == 0 && append_len < 0 &&
-                       st.st_size >= LocalBridge::kMinSize;
+                       st.st_size >= LocalBridge::kMinSize &&
+                       c_.opts.local_bridge->offer(ndx, fd, st.st_size);
   SourceFile mf;
   Status ms = Status::Ok();
-  if (bridged)
-    c_.opts.local_bridge->post(ndx, fs::Fd(fd), st.st_size);
-  else {
+  if (!bridged) {
     ms = mf.open(fd, static_cast<size_t>(st.st_size), &small_file_buf_);
     ::close(fd);
   }
