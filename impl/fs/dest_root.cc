@@ -157,6 +157,29 @@ Status DestRoot::open_parent(std::string_view rel, Fd* parent, std::string* base
   CRSYNC_ASSIGN_OR_RETURN(*parent, open_beneath(at, rest, O_PATH | O_DIRECTORY));
   return Status::Ok();
 }
+Status DestRoot::cached_parent(std::string_view rel, ParentCache* cache, int* parent,
+                               std::string* base) const {
+  const size_t slash = rel.rfind('/');
+  const std::string_view dir =
+      slash == std::string_view::npos ? std::string_view() : rel.substr(0, slash);
+  const uint64_t gen = lstat_dir_->generation.load(std::memory_order_acquire);
+  if (!cache->valid || cache->generation != gen || cache->dir != dir) {
+    cache->valid = false;
+    cache->fd = Fd();
+    Fd fd;
+    CRSYNC_RETURN_IF_ERROR(open_parent(rel, &fd, base));
+    cache->fd = std::move(fd);
+    cache->dir.assign(dir);
+    cache->generation = gen;
+    cache->valid = true;
+  } else {
+    *base = std::string(slash == std::string_view::npos ? rel : rel.substr(slash + 1));
+    if (*base == "..") return Status::Error(ExitCode::kProtocol, "path with .. refused");
+  }
+  *parent = cache->fd.get();
+  return Status::Ok();
+}
+
 Status DestRoot::lstat(std::string_view rel, struct stat* st, bool* exists) const {
   const size_t slash = rel.rfind('/');
   const std::string_view dir =
@@ -201,6 +224,7 @@ void DestRoot::forget_lstat_dir() const {
   std::lock_guard lock(lstat_dir_->mu);
   lstat_dir_->valid = false;
   lstat_dir_->fd = Fd();
+  lstat_dir_->generation.fetch_add(1, std::memory_order_release);
 }
 
 Result<Fd> DestRoot::open_read(std::string_view rel) const {

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -54,11 +56,26 @@ class DestRoot {
   // flist::check_received_name; this refuses them again.
   Status open_parent(std::string_view rel, Fd* parent, std::string* base) const;
 
+  // open_parent for one thread that writes many names in a row (the
+  // receiver): the parent stays open in `cache` while consecutive names share
+  // it, saving an openat2 and a close per file. *parent is borrowed from the
+  // cache. forget_lstat_dir (called whenever a directory is removed, replaced
+  // or becomes a kept dirlink) makes every cache resolve afresh.
+  struct ParentCache {
+    bool valid = false;
+    uint64_t generation = 0;
+    std::string dir;
+    Fd fd;
+  };
+  Status cached_parent(std::string_view rel, ParentCache* cache, int* parent,
+                       std::string* base) const;
+
   // lstat of rel; ENOENT gives ok with *exists = false. The parent
   // directory resolved last is kept open and reused while consecutive
   // names share it (one fstatat per name, as upstream's lstat, instead of
-  // open + fstatat + close). A stale entry can only misreport: every
-  // change still resolves its path afresh through open_parent/open_rel.
+  // open + fstatat + close). A stale entry can only misreport; changes go
+  // through open_parent/open_rel, or cached_parent, which forget_lstat_dir
+  // also resets.
   // With fake super, what the file's user.rsync.%stat stores
   // (fs/fake_super.h).
   Status lstat(std::string_view rel, struct stat* st, bool* exists) const;
@@ -103,8 +120,9 @@ class DestRoot {
   struct LstatDir {
     std::mutex mu;
     bool valid = false;
-    std::string rel;  // the directory, relative to the root
-    Fd fd;            // O_PATH, resolved beneath the root
+    std::atomic<uint64_t> generation{0};  // bumped by forget_lstat_dir
+    std::string rel;                      // the directory, relative to the root
+    Fd fd;                                // O_PATH, resolved beneath the root
   };
   std::unique_ptr<LstatDir> lstat_dir_ = std::make_unique<LstatDir>();
 };

@@ -85,5 +85,37 @@ TEST_F(DestRootTest, SymlinksBeneathAKeptDirlinkAreStillRefused) {
   EXPECT_FALSE(d.open_parent("out/../../etc/passwd", &parent, &base).ok());
 }
 
+// The receiver's parent cache: consecutive names in one directory share a
+// descriptor; a directory replaced after forget_lstat_dir (what the
+// generator calls when it removes or replaces one) is resolved afresh, so a
+// symlink put in its place is refused as open_parent refuses it.
+TEST_F(DestRootTest, ParentCacheIsReusedAndForgottenWithTheLstatDirectory) {
+  DestRoot d = open_root();
+  DestRoot::ParentCache cache;
+  int p1 = -1, p2 = -1;
+  std::string base;
+  ASSERT_TRUE(d.cached_parent("real/a", &cache, &p1, &base).ok());
+  EXPECT_EQ(base, "a");
+  ASSERT_TRUE(d.cached_parent("real/b", &cache, &p2, &base).ok());
+  EXPECT_EQ(base, "b");
+  EXPECT_EQ(p1, p2);  // no new open for the second name
+  struct stat st1 {
+  }, st2{};
+  ASSERT_EQ(::fstat(p2, &st1), 0);
+  ASSERT_EQ(::stat((top_ / "dst" / "real").c_str(), &st2), 0);
+  EXPECT_EQ(st1.st_ino, st2.st_ino);
+
+  // Top-level names use the root's own directory.
+  ASSERT_TRUE(d.cached_parent("top", &cache, &p1, &base).ok());
+  EXPECT_EQ(base, "top");
+
+  ASSERT_TRUE(d.cached_parent("real/c", &cache, &p1, &base).ok());
+  stdfs::rename(top_ / "dst" / "real", top_ / "dst" / "old");
+  stdfs::create_symlink("../outside", top_ / "dst" / "real");
+  d.forget_lstat_dir();
+  EXPECT_FALSE(d.cached_parent("real/d", &cache, &p2, &base).ok());
+  EXPECT_FALSE(d.cached_parent("real/..", &cache, &p2, &base).ok());
+}
+
 }  // namespace
 }  // namespace crsync::fs

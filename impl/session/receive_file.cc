@@ -181,16 +181,16 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   const bool bridged = h.count == 0 && c_.local && o.local_bridge &&
                        o.local_bridge->take(ndx, &bridged_fd, &bridged_size);
 
-  fs::Fd parent;
+  int parent = -1;  // borrowed from the receiver's parent cache
   std::string base;
-  Status ps = dest_.open_parent(rel, &parent, &base);
+  Status ps = dest_.cached_parent(rel, &parent_cache_, &parent, &base);
   if (!ps.ok()) {
     c_.output->error("rsync: [receiver] cannot open parent of \"" + rel +
                      "\": " + std::string(ps.message()) + "\n");
     c_.output->note_xfer_error();
     return discard_tokens(h);  // consume the data
   }
-  fs::Fd partial_dir = pdir ? partial_dir_at(parent.get(), false) : fs::Fd();
+  fs::Fd partial_dir = pdir ? partial_dir_at(parent, false) : fs::Fd();
   const auto open_in = [](int dir, const std::string& name) {
     return dir < 0 ? -1 : ::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   };
@@ -212,7 +212,7 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
       basis_is_partial = fd >= 0;
     }
     if (fd < 0 && (proto < 29 || (!partial_basis && basis_type != wire::kFnamecmpBackup)))
-      fd = open_in(parent.get(), base);
+      fd = open_in(parent, base);
     if (fd >= 0) {
       basis_fd = fs::Fd(fd);
       if (!basis.map(fd)) basis.len = 0;
@@ -226,10 +226,10 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   }
   const int tmp_dir = one_inplace         ? partial_dir.get()
                       : temp_dir_.valid() ? temp_dir_.get()
-                                          : parent.get();
+                                          : parent;
   std::string tmp;
   fs::Fd out_fd;
-  const int out_dir = one_inplace ? partial_dir.get() : parent.get();  // when in place
+  const int out_dir = one_inplace ? partial_dir.get() : parent;  // when in place
   if (write_in_place) {
     tmp = base;
     const int fd = out_dir < 0 ? -1
@@ -334,7 +334,7 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
       return;
     }
     if (pdir) {
-      fs::Fd pd = partial_dir_at(parent.get(), true);
+      fs::Fd pd = partial_dir_at(parent, true);
       if (!pd.valid()) {
         c_.output->error("Unable to create partial-dir for " + rel +
                          " -- discarding partial file.\n");
@@ -351,10 +351,10 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
       ::unlinkat(tmp_dir, tmp.c_str(), 0);
       return;
     }
-    if (move_into_place(e, tmp_dir, tmp, out_fd.get(), parent.get(), base, rel, false) && cut_off &&
+    if (move_into_place(e, tmp_dir, tmp, out_fd.get(), parent, base, rel, false) && cut_off &&
         o.preserve_mtimes) {
       const timespec ts[2] = {{0, UTIME_OMIT}, {0, 0}};
-      (void)::utimensat(parent.get(), base.c_str(), ts, AT_SYMLINK_NOFOLLOW);
+      (void)::utimensat(parent, base.c_str(), ts, AT_SYMLINK_NOFOLLOW);
     }
     out_fd = fs::Fd();
   };
@@ -468,12 +468,12 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
     return Status::Ok();
   }
   if (inplace) {
-    set_attrs(parent.get(), base, e, out_fd.get(), true, true);
+    set_attrs(parent, base, e, out_fd.get(), true, true);
     *placed = true;
     return Status::Ok();
   }
   if (delay) {
-    fs::Fd pd = partial_dir_at(parent.get(), true);
+    fs::Fd pd = partial_dir_at(parent, true);
     if (!pd.valid()) {
       c_.output->error(std::string("Unable to create partial-dir for ") + rel +
                        " -- discarding completed file.\n");
@@ -493,12 +493,12 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
     if (!one_inplace) ::unlinkat(tmp_dir, tmp.c_str(), 0);
     return Status::Error(ExitCode::kFileIo, "");
   }
-  *placed = move_into_place(e, tmp_dir, tmp, out_fd.get(), parent.get(), base, rel, true);
+  *placed = move_into_place(e, tmp_dir, tmp, out_fd.get(), parent, base, rel, true);
   if (*placed && basis_is_partial) {
     // The partial file it was built from is done with (upstream
     // recv_files: unlinked, and its directory removed once empty).
     if (!one_inplace) ::unlinkat(partial_dir.get(), base.c_str(), 0);
-    remove_partial_dir(parent.get());
+    remove_partial_dir(parent);
   }
   return Status::Ok();
 }

@@ -210,7 +210,8 @@ class ReceivingSide {
   std::string dest_arg_;
   std::string refused_dir_;  // the last directory the module refused (upstream skip_dir)
   fs::DestRoot dest_;
-  bool dest_created_ = false;  // open_destination made the top directory
+  fs::DestRoot::ParentCache parent_cache_;  // receiver thread only
+  bool dest_created_ = false;               // open_destination made the top directory
   // The generator prints items itself only where no echo will come back:
   // a client below protocol 29.
   bool gen_logs() const { return !c_.am_server && c_.protocol() < 29; }
