@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <atomic>
 #include <random>
 
 #include "checksum/rolling.h"
+#include "delta/signature.h"
 #include "delta/token_codec.h"
 #include "wire/protocol_format.h"
 
@@ -54,6 +56,38 @@ Signature sign(ByteSpan basis, int32_t blength, ChecksumType t, bool full_sums =
   const checksum::SumHead h = checksum::sum_sizes_sqroot(static_cast<int64_t>(basis.size()), p);
   checksum::BlockSummer s(t, 7, true);
   return make_signature(basis, h, s);
+}
+
+// The signature read piece by piece (as the generator reads a basis with
+// pread, two threads each into its own buffer) equals the one over the
+// whole file in memory, on both sides of the two-thread threshold; every
+// read asked for lies within the file and starts on a block boundary.
+TEST(MatcherTest, SignatureThroughAReaderMatchesTheInMemoryOne) {
+  for (const size_t size : {size_t{5000}, 2 * kSignaturePiece + 12345}) {
+    Bytes basis(size);
+    std::mt19937 rng(11);
+    for (auto& b : basis) b = static_cast<uint8_t>(rng());
+    checksum::SumSizeParams p;
+    p.xfer_sum_len = checksum::digest_len(ChecksumType::kXxh3_128);
+    const checksum::SumHead h = checksum::sum_sizes_sqroot(static_cast<int64_t>(size), p);
+    checksum::BlockSummer s1(ChecksumType::kXxh3_128, 7, true);
+    const Signature want = make_signature(ByteSpan(basis), h, s1);
+    std::atomic<size_t> bytes_read{0};
+    std::atomic<bool> bad{false};
+    const PieceReader reader = [&](uint64_t off, size_t len, Bytes& scratch) {
+      if (off + len > size || off % static_cast<uint64_t>(h.blength) != 0) bad = true;
+      scratch.assign(basis.begin() + static_cast<std::ptrdiff_t>(off),
+                     basis.begin() + static_cast<std::ptrdiff_t>(off + len));
+      bytes_read += len;
+      return ByteSpan(scratch.data(), len);
+    };
+    checksum::BlockSummer s2(ChecksumType::kXxh3_128, 7, true);
+    const Signature got = make_signature(size, reader, h, s2);
+    EXPECT_FALSE(bad);
+    EXPECT_EQ(bytes_read.load(), size);
+    EXPECT_EQ(got.sum1, want.sum1);
+    EXPECT_EQ(got.sum2, want.sum2);
+  }
 }
 
 TEST(MatcherTest, IdenticalFileIsAllBlocksInOrder) {

@@ -13,23 +13,25 @@ namespace crsync::delta {
 
 namespace {
 
-void sum_blocks(ByteSpan data, Signature& sig, size_t from, size_t to, checksum::BlockSummer& s) {
+// Sums blocks [from, to), whose bytes are `piece`, starting at file offset
+// `base`.
+void sum_blocks(ByteSpan piece, size_t base, Signature& sig, size_t from, size_t to,
+                checksum::BlockSummer& s) {
   const auto s2 = static_cast<size_t>(sig.head.s2length);
   uint8_t full[64];
   for (size_t i = from; i < to; ++i) {
-    const size_t off = i * static_cast<size_t>(sig.head.blength);
+    const size_t off = i * static_cast<size_t>(sig.head.blength) - base;
     const size_t len = static_cast<size_t>(sig.block_len(static_cast<int32_t>(i)));
-    const ByteSpan block = data.subspan(off, len);
+    const ByteSpan block = piece.subspan(off, len);
     sig.sum1[i] = checksum::RollingSum::compute(block);
     s.sum2(block, full);
     std::copy(full, full + s2, sig.sum2.begin() + static_cast<std::ptrdiff_t>(i * s2));
   }
 }
 
-}  // namespace
-
-Signature make_signature(ByteSpan data, const checksum::SumHead& head, checksum::BlockSummer& s,
-                         const std::function<void(int64_t)>& consumed) {
+Signature make_signature_impl(size_t size, const PieceReader& read, const checksum::SumHead& head,
+                              checksum::BlockSummer& s,
+                              const std::function<void(int64_t)>& consumed) {
   Signature sig;
   sig.head = head;
   const auto count = static_cast<size_t>(head.count);
@@ -38,31 +40,58 @@ Signature make_signature(ByteSpan data, const checksum::SumHead& head, checksum:
   if (count == 0) return sig;
   const auto blength = static_cast<size_t>(head.blength);
   const size_t per_piece = std::max<size_t>(1, kSignaturePiece / blength);
+  // Blocks [a, b) as one read: offset and length.
+  const auto extent = [&](size_t a, size_t b) {
+    const size_t off = a * blength;
+    const size_t end =
+        (b - 1) * blength + static_cast<size_t>(sig.block_len(static_cast<int32_t>(b - 1)));
+    return std::pair<size_t, size_t>(off, std::min(end, size) - std::min(off, size));
+  };
+  Bytes mine, theirs;
+  const auto run = [&](size_t a, size_t b, Bytes& scratch, checksum::BlockSummer& bs) {
+    const auto [off, len] = extent(a, b);
+    sum_blocks(read(off, len, scratch), off, sig, a, b, bs);
+  };
   // Each piece's blocks are split between this thread and a helper when
   // the file is large enough for the thread to pay off: the receiving side
   // has nothing else to do while the sender waits for these sums.
-  const bool two = data.size() >= 2 * kSignaturePiece && std::thread::hardware_concurrency() > 1;
+  const bool two = size >= 2 * kSignaturePiece && std::thread::hardware_concurrency() > 1;
   checksum::BlockSummer other = s.twin();
   for (size_t first = 0; first < count; first += per_piece) {
     const size_t last = std::min(count, first + per_piece);
     if (consumed) consumed(static_cast<int64_t>(first * blength));
     if (!two || last - first < 2) {
-      sum_blocks(data, sig, first, last, s);
+      run(first, last, mine, s);
       continue;
     }
     const size_t mid = first + (last - first) / 2;
     std::thread helper;
     try {
-      helper = std::thread([&, mid, last] { sum_blocks(data, sig, mid, last, other); });
+      helper = std::thread([&, mid, last] { run(mid, last, theirs, other); });
     } catch (const std::system_error&) {
       // No thread to be had (a process limit): this thread does it all.
-      sum_blocks(data, sig, first, last, s);
+      run(first, last, mine, s);
       continue;
     }
-    sum_blocks(data, sig, first, mid, s);
+    run(first, mid, mine, s);
     helper.join();
   }
   return sig;
+}
+
+}  // namespace
+
+Signature make_signature(ByteSpan data, const checksum::SumHead& head, checksum::BlockSummer& s,
+                         const std::function<void(int64_t)>& consumed) {
+  const PieceReader in_memory = [data](uint64_t off, size_t len, Bytes&) {
+    return data.subspan(static_cast<size_t>(off), len);
+  };
+  return make_signature_impl(data.size(), in_memory, head, s, consumed);
+}
+
+Signature make_signature(size_t size, const PieceReader& read, const checksum::SumHead& head,
+                         checksum::BlockSummer& s) {
+  return make_signature_impl(size, read, head, s, {});
 }
 
 void put_sum_head(ByteWriter& w, const checksum::SumHead& h, int protocol) {

@@ -37,6 +37,16 @@ struct Signature {
 // threads.
 Signature make_signature(ByteSpan data, const checksum::SumHead& head, checksum::BlockSummer& s,
                          const std::function<void(int64_t)>& consumed = {});
+
+// Hands make_signature the `len` bytes at `off` of a basis of the size it was
+// given, read into `scratch` or found elsewhere; bytes past a shortened
+// file's end read as zeros. Called from two threads at once, each with its
+// own scratch buffer.
+using PieceReader = std::function<ByteSpan(uint64_t off, size_t len, Bytes& scratch)>;
+// The same signature, with the basis read piece by piece through `read`
+// (the session passes positioned reads; delta/ does no I/O of its own).
+Signature make_signature(size_t size, const PieceReader& read, const checksum::SumHead& head,
+                         checksum::BlockSummer& s);
 inline constexpr size_t kSignaturePiece = size_t{4} << 20;
 
 // The head alone, as the generator writes it (s2length only from 27).

@@ -25,6 +25,7 @@
 #include "flist/flist_sort.h"
 #include "flist/id_list.h"
 #include "fs/fake_super.h"
+#include "fs/read_at.h"
 #include "session/receiving.h"
 #include "session/receiving_internal.h"
 #include "wire/ndx_codec.h"
@@ -403,8 +404,15 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
         sig.head = head;  // the length the receiver keeps; no block sums
       } else {
         checksum::BlockSummer summer(c_.neg.xfer_sum, c_.neg.seed, c_.neg.proper_seed_order);
-        sig = delta::make_signature(b.span(), head, summer,
-                                    [&b](int64_t at) { b.file.advance(static_cast<size_t>(at)); });
+        // Read with pread into reused buffers rather than through the
+        // mapping (fs/read_at.h).
+        const int bfd = bf.get();
+        sig = delta::make_signature(
+            b.len,
+            [bfd](uint64_t off, size_t len, Bytes& scratch) {
+              return fs::read_at(bfd, off, len, scratch);
+            },
+            head, summer);
       }
     }
   }

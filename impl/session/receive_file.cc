@@ -22,6 +22,7 @@
 #include "flist/flist_decoder.h"
 #include "flist/flist_sort.h"
 #include "flist/id_list.h"
+#include "fs/read_at.h"
 #include "session/local_bridge.h"
 #include "session/receiving.h"
 #include "session/receiving_internal.h"
@@ -399,18 +400,20 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
         missing_basis = true;
         CRSYNC_RETURN_IF_ERROR(see_block(h, t.block, {}));
       } else {
-        basis.file.will_read(static_cast<size_t>(off), static_cast<size_t>(len));
-        const ByteSpan blk =
-            basis.span().subspan(static_cast<size_t>(off), static_cast<size_t>(len));
+        // The block is read with pread straight into the write buffer
+        // (fs/read_at.h): cheaper than first touches of a mapping.
+        const size_t at = buf.size();
+        buf.resize(at + static_cast<size_t>(len));
+        (void)fs::read_at(basis_fd.get(), off, buf.data() + at, static_cast<size_t>(len));
+        const ByteSpan blk(buf.data() + at, static_cast<size_t>(len));
         CRSYNC_RETURN_IF_ERROR(see_block(h, t.block, blk));
         fsum.update(blk);
         if (write_in_place && off == out_off) {
           // The block is already where it belongs (the basis is the file
           // being written, or a backup copy of it): skip over it.
+          buf.resize(at);
           flush();
           if (out_fd.valid()) ::lseek(out_fd.get(), static_cast<off_t>(len), SEEK_CUR);
-        } else {
-          buf.insert(buf.end(), blk.begin(), blk.end());
         }
         out_off += len;
         c_.stats.matched_data += static_cast<int64_t>(len);
