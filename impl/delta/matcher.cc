@@ -15,9 +15,9 @@ constexpr int64_t kChunk = wire::kChunkSize;
 
 class Emitter {
  public:
-  Emitter(ByteSpan data, const Signature& sig, checksum::FileSum& fs, TokenSink& sink,
+  Emitter(SourceWindow& src, const Signature& sig, checksum::FileSum& fs, TokenSink& sink,
           MatchStats& st, const std::function<void(int64_t)>& consumed)
-      : data_(data), sig_(sig), fs_(fs), sink_(sink), st_(st), consumed_(consumed) {
+      : src_(src), sig_(sig), fs_(fs), sink_(sink), st_(st), consumed_(consumed) {
     if (consumed_) consumed_(0);
   }
 
@@ -25,13 +25,16 @@ class Emitter {
   void matched(int64_t offset, int32_t i) {
     const int64_t n = offset - last_match_;
     const int64_t blen = i >= 0 ? sig_.block_len(i) : 0;
-    sink_.token_with_match(data_.subspan(static_cast<size_t>(last_match_), static_cast<size_t>(n)),
-                           i,
-                           data_.subspan(static_cast<size_t>(offset), static_cast<size_t>(blen)));
-    fs_.update(data_.subspan(static_cast<size_t>(last_match_), static_cast<size_t>(n + blen)));
+    // The literal run and the matched block are adjacent: one span.
+    const ByteSpan run =
+        src_.get(static_cast<uint64_t>(last_match_), static_cast<size_t>(n + blen));
+    sink_.token_with_match(run.first(static_cast<size_t>(n)), i,
+                           run.subspan(static_cast<size_t>(n), static_cast<size_t>(blen)));
+    fs_.update(run);
     st_.literal += n;
     st_.matched += blen;
     last_match_ = i >= 0 ? offset + blen : offset;
+    src_.keep_from(static_cast<uint64_t>(last_match_));
     if (consumed_ && last_match_ >= next_report_) {
       consumed_(last_match_);
       next_report_ = last_match_ + kConsumedStep;
@@ -40,13 +43,22 @@ class Emitter {
   int64_t last_match() const { return last_match_; }
   // --append: the receiver has the first `offset` bytes already.
   void skip_to(int64_t offset, bool sum_them) {
-    if (sum_them) fs_.update(data_.subspan(0, static_cast<size_t>(offset)));
+    if (sum_them) {
+      // Through the window a piece at a time, not as one span of `offset`.
+      for (int64_t at = 0; at < offset;) {
+        const int64_t n = std::min<int64_t>(offset - at, int64_t{1} << 20);
+        fs_.update(src_.get(static_cast<uint64_t>(at), static_cast<size_t>(n)));
+        at += n;
+        src_.keep_from(static_cast<uint64_t>(at));
+      }
+    }
     last_match_ = offset;
+    src_.keep_from(static_cast<uint64_t>(offset));
     if (consumed_) consumed_(offset);
   }
 
  private:
-  ByteSpan data_;
+  SourceWindow& src_;
   const Signature& sig_;
   checksum::FileSum& fs_;
   TokenSink& sink_;
@@ -60,9 +72,15 @@ class Emitter {
 
 MatchStats match_file(ByteSpan data, const Signature& sig, checksum::BlockSummer& summer,
                       checksum::FileSum& file_sum, TokenSink& sink, const MatchOptions& opts) {
+  SourceWindow src(data);
+  return match_file(src, sig, summer, file_sum, sink, opts);
+}
+
+MatchStats match_file(SourceWindow& src, const Signature& sig, checksum::BlockSummer& summer,
+                      checksum::FileSum& file_sum, TokenSink& sink, const MatchOptions& opts) {
   MatchStats st;
-  Emitter em(data, sig, file_sum, sink, st, opts.consumed);
-  const auto len = static_cast<int64_t>(data.size());
+  Emitter em(src, sig, file_sum, sink, st, opts.consumed);
+  const auto len = static_cast<int64_t>(src.size());
   int32_t count = sig.head.count;
   if (opts.append_offset >= 0) {
     em.skip_to(std::min(opts.append_offset, len), opts.append_verify);
@@ -152,7 +170,7 @@ MatchStats match_file(ByteSpan data, const Signature& sig, checksum::BlockSummer
       i = a;
     }
     if (at != aligned) {
-      const ByteSpan there = data.subspan(static_cast<size_t>(aligned), static_cast<size_t>(w));
+      const ByteSpan there = src.get(static_cast<uint64_t>(aligned), static_cast<size_t>(w));
       s1 = checksum::RollingSum::compute(there);
       if (s1 != sig.sum1[static_cast<size_t>(i)]) return;
       summer.sum2(there, sum2);
@@ -168,7 +186,7 @@ MatchStats match_file(ByteSpan data, const Signature& sig, checksum::BlockSummer
 
   int64_t o = 0;
   int64_t w = w_at(0);
-  checksum::RollingSum roll(data.subspan(0, static_cast<size_t>(w)));
+  checksum::RollingSum roll(src.get(0, static_cast<size_t>(w)));
   do {
     bool have_sum2 = false;
     uint32_t s1 = roll.value();
@@ -187,7 +205,7 @@ MatchStats match_file(ByteSpan data, const Signature& sig, checksum::BlockSummer
         link = &next[static_cast<size_t>(c)];
         if (sig.block_len(c) != w) continue;
         if (!have_sum2) {
-          summer.sum2(data.subspan(static_cast<size_t>(o), static_cast<size_t>(w)), sum2);
+          summer.sum2(src.get(static_cast<uint64_t>(o), static_cast<size_t>(w)), sum2);
           have_sum2 = true;
         }
         if (!strong_is(sum2, c)) continue;
@@ -217,13 +235,14 @@ MatchStats match_file(ByteSpan data, const Signature& sig, checksum::BlockSummer
     if (matched_here) {
       o = next_o;
       w = w_at(o);
-      roll.reset(data.subspan(static_cast<size_t>(o), static_cast<size_t>(w)));
+      roll.reset(src.get(static_cast<uint64_t>(o), static_cast<size_t>(w)));
     } else {
       const int64_t in = o + w;  // the byte entering the window, if any
       if (in < len) {
-        roll.roll(data[static_cast<size_t>(o)], data[static_cast<size_t>(in)]);
+        const uint8_t leaving = src.at(static_cast<uint64_t>(o));
+        roll.roll(leaving, src.at(static_cast<uint64_t>(in)));
       } else {
-        roll.trim(data[static_cast<size_t>(o)]);
+        roll.trim(src.at(static_cast<uint64_t>(o)));
         --w;
       }
       o = next_o;

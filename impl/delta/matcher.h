@@ -19,6 +19,7 @@
 #include "base/bytes.h"
 #include "checksum/strong_sum.h"
 #include "delta/signature.h"
+#include "delta/source_window.h"
 
 namespace crsync::delta {
 
@@ -69,6 +70,11 @@ inline constexpr int64_t kConsumedStep = int64_t{1} << 20;
 // `file_sum` in file order. With sig.head.count == 0 the whole file is sent
 // as literal data.
 MatchStats match_file(ByteSpan data, const Signature& sig, checksum::BlockSummer& summer,
+                      checksum::FileSum& file_sum, TokenSink& sink,
+                      const MatchOptions& opts = MatchOptions{});
+// The same over a file read through a window (delta/source_window.h); the
+// matcher asks for nothing below the start of its pending literal run.
+MatchStats match_file(SourceWindow& src, const Signature& sig, checksum::BlockSummer& summer,
                       checksum::FileSum& file_sum, TokenSink& sink,
                       const MatchOptions& opts = MatchOptions{});
 

@@ -318,8 +318,14 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
   Status ms = Status::Ok();
   if (!bridged) {
     ms = mf.open(fd, static_cast<size_t>(st.st_size), &small_file_buf_);
-    ::close(fd);
   }
+  // The file is read while it is matched (SourceFile); closed on return.
+  struct CloseAtEnd {
+    int fd;
+    ~CloseAtEnd() {
+      if (fd >= 0) ::close(fd);
+    }
+  } close_at_end{bridged ? -1 : fd};
   CRSYNC_RETURN_IF_ERROR(ms);
 
   CRSYNC_RETURN_IF_ERROR(echo_attrs(ndx, iflags, type, xname, has_type, has_xname));
@@ -345,9 +351,7 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
       c_.opts.making_backups() && !redo);
   mo.append_offset = append_len;
   mo.append_verify = append == 2;
-  if (fs::MappedFile* m = mf.mapping())
-    mo.consumed = [m](int64_t keep_from) { m->advance(static_cast<size_t>(keep_from)); };
-  CRSYNC_PEER_CHECK(append_len <= static_cast<int64_t>(mf.span().size()), ExitCode::kProtocol,
+  CRSYNC_PEER_CHECK(append_len <= static_cast<int64_t>(mf.size()), ExitCode::kProtocol,
                     "--append sum head beyond the file: " + se.entry.name);
   delta::MatchStats ms2;
   uint8_t digest[64] = {};
@@ -366,12 +370,14 @@ Status Sender::send_one(const flist::SendEntry& se, int32_t ndx, uint16_t iflags
   } else if (compressor_) {
     delta::CompressedTokenSink sink(*compressor_, [&](ByteSpan b) { return c_.out->write(b); });
     ProgressTokenSink ps(sink, c_.progress.get(), sig.head, se.entry.size);
-    ms2 = delta::match_file(mf.span(), sig, summer, fsum, ps, mo);
+    delta::SourceWindow src = mf.window();
+    ms2 = delta::match_file(src, sig, summer, fsum, ps, mo);
     CRSYNC_RETURN_IF_ERROR(sink.finish());
   } else {
     PlainTokenWriter tw(*c_.out);
     ProgressTokenSink ps(tw, c_.progress.get(), sig.head, se.entry.size);
-    ms2 = delta::match_file(mf.span(), sig, summer, fsum, ps, mo);
+    delta::SourceWindow src = mf.window();
+    ms2 = delta::match_file(src, sig, summer, fsum, ps, mo);
     CRSYNC_RETURN_IF_ERROR(tw.flush());
   }
   c_.stats.literal_data += ms2.literal;

@@ -24,12 +24,18 @@
 namespace crsync::session {
 namespace {
 
-// The -c sum of a source file, reading a mapped one window by window.
-checksum::DigestBuf content_sum(checksum::ChecksumType type, SourceFile& f) {
-  fs::MappedFile* m = f.mapping();
-  if (!m) return checksum::file_content_sum(type, f.span());
+// The -c sum of a source file, reading a large one a window at a time.
+checksum::DigestBuf content_sum(checksum::ChecksumType type, SourceFile& f, Bytes& scratch) {
+  if (f.in_memory()) return checksum::file_content_sum(type, f.span());
   checksum::Hasher h(type);
-  fs::for_each_window(*m, 0, m->size(), [&](ByteSpan piece) { h.update(piece); });
+  constexpr size_t kPiece = size_t{1} << 20;
+  if (scratch.size() < kPiece) scratch.resize(kPiece);
+  for (uint64_t off = 0; off < f.size();) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(kPiece, f.size() - off));
+    f.read(off, scratch.data(), n);
+    h.update(ByteSpan(scratch.data(), n));
+    off += n;
+  }
   checksum::DigestBuf d{};
   h.finish(d.data());
   return d;
@@ -79,7 +85,7 @@ Status Sender::send_list(std::vector<flist::SendEntry> entries, int32_t io_error
       SourceFile mf;
       if (::fstat(fd, &st) == 0 &&
           mf.open(fd, static_cast<size_t>(st.st_size), &small_file_buf_).ok()) {
-        const checksum::DigestBuf d = content_sum(c_.neg.file_sum, mf);
+        const checksum::DigestBuf d = content_sum(c_.neg.file_sum, mf, small_file_buf_);
         se.entry.checksum.assign(d.begin(), d.begin() + checksum::digest_len(c_.neg.file_sum));
       }
       ::close(fd);
