@@ -648,6 +648,8 @@ SessionResult run_server(transport::ByteChannel& raw_ch, const session::Options&
       flist::WalkResult wr;
       s = walk(c, args, &wr);
       for (const auto& e : wr.errors) output.xfer_error("rsync: [sender] " + e + "\n");
+      // "skipping directory" reaches the client as upstream's FINFO does.
+      for (const auto& i : wr.infos) output.info(i + "\n");
       io_error = wr.io_error;
       if (wr.xfer_error) output.note_xfer_error();
       if (s.ok()) {

@@ -534,7 +534,10 @@ Status ReceivingSide::run() {
   }
   CRSYNC_RETURN_IF_ERROR(receive_file_list());
   if (c_.on_first_list) c_.on_first_list(lists_.front().entries.size());
-  if (lists_.front().entries.empty()) return Status::Ok();
+  // An empty list ends a client's pull at once (upstream's server sender
+  // exits then); a server or a local copy still runs the end of the session
+  // its sender waits for, and makes the destination as upstream does.
+  if (lists_.front().entries.empty() && !c_.am_server && !c_.local) return Status::Ok();
   // --list-only: the destination is not looked at (upstream get_local_name).
   if (!c_.opts.list_only) {
     CRSYNC_RETURN_IF_ERROR(open_destination());
