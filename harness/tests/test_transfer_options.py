@@ -66,6 +66,12 @@ SCENARIOS = {
     "remove-source-delay": ["-ai", "--remove-source-files", "--delay-updates"],
     # The old option removes only what was sent (and symlinks).
     "remove-sent": ["-ai", "--remove-sent-files"],
+    # --max-size / --min-size: big.bin (300,000 bytes) and inner.dat (70,000)
+    # are over 64 KiB, small.txt and z.txt under 1 KiB; a skipped file in
+    # the destination survives --delete (it is in the list), a stray one
+    # does not.
+    "max-size": ["-ai", "--max-size=64K", "--delete"],
+    "min-size": ["-ai", "--min-size=1k", "--max-size=299999+1"],
 }
 ENV = {"partial-env": {"RSYNC_PARTIAL_DIR": ".envpart"}}
 
@@ -119,6 +125,9 @@ def make_dest(scenario, src, dst, aux):
         _write(top / "small.txt", b"hello", T_OLD)
         _write(dst / "sub" / "inner.dat", inner[:20_000], T_OLD)
         _write(sub / "inner.dat", inner[:50_000] + b"x" * 100, T_OLD)
+    elif scenario in ("max-size", "min-size"):
+        _write(dst / "big.bin", b"an older, smaller big.bin\n", T_OLD)
+        _write(dst / "stray.txt", b"not in the source\n", T_OLD)
     elif scenario.startswith("remove"):
         _write(dst / "small.txt", b"hello world\n")  # up to date
         _write(dst / "text.txt", b"old text\n", T_OLD)
@@ -411,6 +420,7 @@ ARGV_CASES = [
     ["-a", "--partial-dir=p", "--delay-updates"], ["-a", "--partial"], ["-a", "--inplace", "--partial"],
     ["-a", "--remove-source-files"], ["-a", "--remove-sent-files"],
     ["-a", "--remove-source-files", "--append-verify", "--mkpath"],
+    ["-a", "--max-size=1.5k", "--min-size=10b-1"], ["-a", "--min-size=2KiB+1", "--max-size=1G"],
 ]
 
 

@@ -3,11 +3,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <map>
 
 #include "cli/client.h"
@@ -65,6 +67,75 @@ bool parse_size(const std::string& s, long long* v) {
   }
   *v = static_cast<long long>(d * static_cast<double>(mult));
   return true;
+}
+
+// upstream's parse_size_arg with default suffix 'b' (--max-size,
+// --min-size), with 3.5's overflow checks: digits with an optional fraction,
+// a unit of b/k/m/g/t/p (either case), "b" after it for powers of 1000 or
+// "ib" for 1024 (the default), then optionally "+1" or "-1". Returns the size,
+// kSizeInvalid when malformed or kSizeTooLarge when negative or too large.
+constexpr int64_t kSizeInvalid = -1;
+constexpr int64_t kSizeTooLarge = -2;
+int64_t parse_size_arg_bytes(const std::string& arg) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  size_t i = 0;
+  const auto digits = [&] {
+    while (i < arg.size() && std::isdigit(static_cast<unsigned char>(arg[i]))) ++i;
+  };
+  digits();
+  if (i < arg.size() && arg[i] == '.') {
+    ++i;
+    digits();
+  }
+  int reps = 0;
+  char unit = 'b';
+  if (i < arg.size() && arg[i] != '+' && arg[i] != '-') unit = arg[i++];
+  switch (std::tolower(static_cast<unsigned char>(unit))) {
+    case 'b': reps = 0; break;
+    case 'k': reps = 1; break;
+    case 'm': reps = 2; break;
+    case 'g': reps = 3; break;
+    case 't': reps = 4; break;
+    case 'p': reps = 5; break;
+    default: return kSizeInvalid;
+  }
+  int64_t mult = 1024;
+  if (i < arg.size() && (arg[i] == 'b' || arg[i] == 'B')) {
+    mult = 1000;
+    ++i;
+  } else if (i + 1 < arg.size() && std::tolower(static_cast<unsigned char>(arg[i])) == 'i' &&
+             std::tolower(static_cast<unsigned char>(arg[i + 1])) == 'b') {
+    i += 2;
+  } else if (i < arg.size() && arg[i] != '+' && arg[i] != '-') {
+    return kSizeInvalid;
+  }
+  int64_t size = 1;
+  while (reps--) {
+    if (size > kMax / mult) return kSizeTooLarge;
+    size *= mult;
+  }
+  errno = 0;
+  const double d = std::strtod(arg.c_str(), nullptr);
+  const double limit = static_cast<double>(kMax) / static_cast<double>(size);
+  if (errno == ERANGE || d < 0 || d >= limit) return kSizeTooLarge;
+  size = static_cast<int64_t>(d * static_cast<double>(size));
+  if (i + 1 < arg.size() && (arg[i] == '+' || arg[i] == '-') && arg[i + 1] == '1' && i != 0) {
+    if (arg[i] == '+') {
+      if (size == kMax) return kSizeTooLarge;
+      ++size;
+    } else {
+      --size;
+    }
+    i += 2;
+  }
+  if (i != arg.size()) return kSizeInvalid;
+  if (size < 0) return kSizeTooLarge;
+  return size;
+}
+
+Status bad_size(const char* name, const std::string& v, int64_t code) {
+  return bad(std::string("--") + name + "=" + v +
+             (code == kSizeTooLarge ? " is too large" : " is invalid"));
 }
 
 // --exclude-from / --include-from: one pattern a line; blank lines and
@@ -209,6 +280,14 @@ const std::vector<OptDef>& table() {
          if (!parse_int(v, &n)) return bad("--max-delete=" + v + " is invalid");
          p.opts.max_delete = n < 0 ? 0 : static_cast<int>(n);
          return Status::Ok(); }},
+      {"max-size", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         const int64_t n = parse_size_arg_bytes(v);
+         if (n < 0) return bad_size("max-size", v, n);
+         p.opts.max_size = n; return Status::Ok(); }},
+      {"min-size", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         const int64_t n = parse_size_arg_bytes(v);
+         if (n < 0) return bad_size("min-size", v, n);
+         p.opts.min_size = n; return Status::Ok(); }},
       {"existing", 0, Arg::kNone, FLAG(existing_only)},
       {"ignore-non-existing", 0, Arg::kNone, FLAG(existing_only)},
       {"ignore-existing", 0, Arg::kNone, FLAG(ignore_existing)},

@@ -55,6 +55,27 @@ TEST(ArgParserTest, UnknownOptionIsASyntaxError) {
   EXPECT_EQ(parse_args({"-B"}, &p).exit_status(), 1);
 }
 
+// --max-size/--min-size take upstream's size syntax: units in powers of
+// 1024 (or 1000 with a trailing b), fractions, +1/-1; 3.5's range checks.
+TEST(ArgParserTest, SizeLimits) {
+  EXPECT_EQ(parse({"--max-size=1.5k", "a", "b"}).opts.max_size, 1536);
+  EXPECT_EQ(parse({"--max-size=10b-1", "a", "b"}).opts.max_size, 9);
+  EXPECT_EQ(parse({"--max-size=1kb+1", "a", "b"}).opts.max_size, 1001);
+  EXPECT_EQ(parse({"--min-size=2KiB", "a", "b"}).opts.min_size, 2048);
+  EXPECT_EQ(parse({"--min-size=3G", "a", "b"}).opts.min_size, int64_t{3} << 30);
+  EXPECT_EQ(parse({"--min-size=0", "a", "b"}).opts.min_size, 0);
+  EXPECT_EQ(parse({"a", "b"}).opts.max_size, -1);
+  ParsedArgs p;
+  Status s = parse_args({"--max-size=5x", "a", "b"}, &p);
+  EXPECT_EQ(s.exit_status(), 1);
+  EXPECT_EQ(s.message(), "--max-size=5x is invalid");
+  s = parse_args({"--min-size=-1", "a", "b"}, &p);
+  EXPECT_EQ(s.message(), "--min-size=-1 is too large");
+  s = parse_args({"--max-size=99999999999999999999", "a", "b"}, &p);
+  EXPECT_EQ(s.message(), "--max-size=99999999999999999999 is too large");
+  EXPECT_EQ(parse_args({"--max-size=9000p", "a", "b"}, &p).exit_status(), 1);  // > 2^63
+}
+
 // --append implies --inplace; a server counts --append (the client sends
 // it twice for --append-verify); below 30 --append verifies too.
 TEST(ArgParserTest, AppendModes) {

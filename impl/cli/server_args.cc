@@ -125,6 +125,8 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
       argv.push_back("--max-delete=" + std::to_string(o.max_delete));
     else if (o.max_delete == 0)
       argv.push_back("--max-delete=-1");
+    if (o.min_size >= 0) argv.push_back("--min-size=" + std::to_string(o.min_size));
+    if (o.max_size >= 0) argv.push_back("--max-size=" + std::to_string(o.max_size));
     switch (o.delete_mode) {
       case session::DeleteMode::kBefore: argv.push_back("--delete-before"); break;
       case session::DeleteMode::kDelay: argv.push_back("--delete-delay"); break;

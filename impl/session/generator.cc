@@ -256,6 +256,15 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
   if (!redo) {
     if (o.existing_only && !exists) return Status::Ok();
     if (o.ignore_existing && exists) return Status::Ok();
+    // upstream recv_generator: checked before --update, never in a redo.
+    if (o.max_size >= 0 && e.size > o.max_size) {
+      if (o.info(Info::kSkip) >= 1) c_.output->info(e.name + " is over max-size\n");
+      return Status::Ok();
+    }
+    if (o.min_size >= 0 && e.size < o.min_size) {
+      if (o.info(Info::kSkip) >= 1) c_.output->info(e.name + " is under min-size\n");
+      return Status::Ok();
+    }
     if (o.update_only && exists && e.mtime - st.st_mtim.tv_sec < o.modify_window)
       return Status::Ok();
   }

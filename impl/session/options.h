@@ -147,6 +147,8 @@ struct Options {
   int bwlimit = 0;               // --bwlimit, KiB/s (0: none)
   flist::ChmodRules chmod;       // --chmod (the client's; never sent)
   int max_delete = -1;           // --max-delete
+  int64_t max_size = -1;         // --max-size: larger regular files are skipped
+  int64_t min_size = -1;         // --min-size: smaller regular files are skipped
   bool existing_only = false;    // --existing
   bool ignore_existing = false;  // --ignore-existing
   int remove_source_files = 0;   // --remove-source-files (1), --remove-sent-files (2)
