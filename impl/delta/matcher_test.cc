@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include <atomic>
 #include <cstring>
 #include <random>
 
 #include "checksum/rolling.h"
+#include "delta/matcher_test_util.h"
 #include "delta/signature.h"
 #include "delta/token_codec.h"
 #include "wire/protocol_format.h"
@@ -16,80 +16,9 @@ namespace crsync::delta {
 namespace {
 
 using checksum::ChecksumType;
-
-// Collects tokens and rebuilds the new file from them and the basis.
-class Rebuild : public TokenSink {
- public:
-  Rebuild(ByteSpan basis, const Signature& sig) : basis_(basis), sig_(sig) {}
-  void token(ByteSpan literal, int32_t block) override {
-    out.insert(out.end(), literal.begin(), literal.end());
-    literal_runs += literal.empty() ? 0 : 1;
-    max_literal = std::max(max_literal, literal.size());
-    if (block >= 0) {
-      const size_t off = static_cast<size_t>(block) * static_cast<size_t>(sig_.head.blength);
-      const ByteSpan b = basis_.subspan(off, static_cast<size_t>(sig_.block_len(block)));
-      out.insert(out.end(), b.begin(), b.end());
-      blocks.push_back(block);
-    } else if (block == -1) {
-      ++ends;
-    }
-  }
-  Bytes out;
-  std::vector<int32_t> blocks;
-  size_t literal_runs = 0;
-  size_t max_literal = 0;
-  int ends = 0;
-
- private:
-  ByteSpan basis_;
-  const Signature& sig_;
-};
-
-// With `full_sums` the block sums carry whole strong sums (as in the redo
-// pass) instead of the usual 2 or so bytes, so that random tests do not trip
-// over strong-sum collisions: with short sums a false match is expected now
-// and then (upstream relies on the whole-file checksum and a redo for that).
-Signature sign(ByteSpan basis, int32_t blength, ChecksumType t, bool full_sums = false) {
-  checksum::SumSizeParams p;
-  p.block_size_opt = blength;
-  p.redo_pass = full_sums;
-  p.xfer_sum_len = checksum::digest_len(t);
-  const checksum::SumHead h = checksum::sum_sizes_sqroot(static_cast<int64_t>(basis.size()), p);
-  checksum::BlockSummer s(t, 7, true);
-  return make_signature(basis, h, s);
-}
-
-// The signature read piece by piece (as the generator reads a basis with
-// pread, two threads each into its own buffer) equals the one over the
-// whole file in memory, on both sides of the two-thread threshold; every
-// read asked for lies within the file and starts on a block boundary.
-TEST(MatcherTest, SignatureThroughAReaderMatchesTheInMemoryOne) {
-  for (const size_t size : {size_t{5000}, 2 * kSignaturePiece + 12345}) {
-    Bytes basis(size);
-    std::mt19937 rng(11);
-    for (auto& b : basis) b = static_cast<uint8_t>(rng());
-    checksum::SumSizeParams p;
-    p.xfer_sum_len = checksum::digest_len(ChecksumType::kXxh3_128);
-    const checksum::SumHead h = checksum::sum_sizes_sqroot(static_cast<int64_t>(size), p);
-    checksum::BlockSummer s1(ChecksumType::kXxh3_128, 7, true);
-    const Signature want = make_signature(ByteSpan(basis), h, s1);
-    std::atomic<size_t> bytes_read{0};
-    std::atomic<bool> bad{false};
-    const PieceReader reader = [&](uint64_t off, size_t len, Bytes& scratch) {
-      if (off + len > size || off % static_cast<uint64_t>(h.blength) != 0) bad = true;
-      scratch.assign(basis.begin() + static_cast<std::ptrdiff_t>(off),
-                     basis.begin() + static_cast<std::ptrdiff_t>(off + len));
-      bytes_read += len;
-      return ByteSpan(scratch.data(), len);
-    };
-    checksum::BlockSummer s2(ChecksumType::kXxh3_128, 7, true);
-    const Signature got = make_signature(size, reader, h, s2);
-    EXPECT_FALSE(bad);
-    EXPECT_EQ(bytes_read.load(), size);
-    EXPECT_EQ(got.sum1, want.sum1);
-    EXPECT_EQ(got.sum2, want.sum2);
-  }
-}
+using testing::edited_basis;
+using testing::Rebuild;
+using testing::sign;
 
 TEST(MatcherTest, IdenticalFileIsAllBlocksInOrder) {
   Bytes basis(5000);
@@ -224,19 +153,7 @@ TEST(MatcherTest, HandsTheSinkEachMatchedBlocksOwnBytes) {
 }
 
 RC_GTEST_PROP(MatcherProp, RebuildsAnyEditOfTheBasis, ()) {
-  const auto basis = *rc::gen::container<std::vector<uint8_t>>(*rc::gen::inRange<size_t>(0, 6000),
-                                                               rc::gen::inRange<uint8_t>(0, 8));
-  std::vector<uint8_t> data = basis;
-  const int edits = *rc::gen::inRange(0, 6);
-  for (int i = 0; i < edits; ++i) {
-    const size_t pos = data.empty() ? 0 : *rc::gen::inRange<size_t>(0, data.size());
-    const auto ins = *rc::gen::container<std::vector<uint8_t>>(*rc::gen::inRange<size_t>(0, 300),
-                                                               rc::gen::arbitrary<uint8_t>());
-    const size_t del = std::min<size_t>(*rc::gen::inRange<size_t>(0, 200), data.size() - pos);
-    data.erase(data.begin() + static_cast<std::ptrdiff_t>(pos),
-               data.begin() + static_cast<std::ptrdiff_t>(pos + del));
-    data.insert(data.begin() + static_cast<std::ptrdiff_t>(pos), ins.begin(), ins.end());
-  }
+  const auto [basis, data] = edited_basis();
   const int32_t blength = *rc::gen::element(8, 64, 700);
   const auto type = *rc::gen::element(ChecksumType::kMd4, ChecksumType::kMd5, ChecksumType::kXxh64,
                                       ChecksumType::kXxh3_128);
@@ -251,106 +168,6 @@ RC_GTEST_PROP(MatcherProp, RebuildsAnyEditOfTheBasis, ()) {
   const int n = fs.finish(got);
   const checksum::DigestBuf want = checksum::Hasher::hash(type, ByteSpan(data));
   RC_ASSERT(std::memcmp(got, want.data(), static_cast<size_t>(n)) == 0);
-}
-
-// ---- The file read through a window (SourceWindow with a reader) ----------
-
-// Records the token stream as it comes, literal bytes included.
-class StreamRecorder : public TokenSink {
- public:
-  void token(ByteSpan literal, int32_t block) override {
-    tokens.emplace_back(Bytes(literal.begin(), literal.end()), block);
-  }
-  void token_with_match(ByteSpan literal, int32_t block, ByteSpan matched) override {
-    token(literal, block);
-    matched_bytes.insert(matched_bytes.end(), matched.begin(), matched.end());
-  }
-  std::vector<std::pair<Bytes, int32_t>> tokens;
-  Bytes matched_bytes;
-};
-
-// Reading the new file on demand through a small window (refilled many
-// times, kept from the pending literal run on) gives exactly the tokens,
-// matched bytes, statistics and whole-file sum of matching it in memory:
-// normal and in-place search, and --append with and without verification.
-RC_GTEST_PROP(MatcherProp, AWindowedReadMatchesTheInMemoryFile, ()) {
-  const auto basis = *rc::gen::container<std::vector<uint8_t>>(*rc::gen::inRange<size_t>(0, 6000),
-                                                               rc::gen::inRange<uint8_t>(0, 8));
-  std::vector<uint8_t> data = basis;
-  const int edits = *rc::gen::inRange(0, 6);
-  for (int i = 0; i < edits; ++i) {
-    const size_t pos = data.empty() ? 0 : *rc::gen::inRange<size_t>(0, data.size());
-    const auto ins = *rc::gen::container<std::vector<uint8_t>>(*rc::gen::inRange<size_t>(0, 300),
-                                                               rc::gen::arbitrary<uint8_t>());
-    const size_t del = std::min<size_t>(*rc::gen::inRange<size_t>(0, 200), data.size() - pos);
-    data.erase(data.begin() + static_cast<std::ptrdiff_t>(pos),
-               data.begin() + static_cast<std::ptrdiff_t>(pos + del));
-    data.insert(data.begin() + static_cast<std::ptrdiff_t>(pos), ins.begin(), ins.end());
-  }
-  const int32_t blength = *rc::gen::element(8, 64, 700);
-  const size_t window = *rc::gen::element<size_t>(1, 5, 100, 1000, 40000);
-  MatchOptions mo;
-  mo.updating_basis_file = *rc::gen::arbitrary<bool>();
-  if (*rc::gen::inRange(0, 4) == 0) {
-    mo.append_offset = *rc::gen::inRange<int64_t>(0, static_cast<int64_t>(data.size()) + 10);
-    mo.append_verify = *rc::gen::arbitrary<bool>();
-  }
-  const auto type = ChecksumType::kMd5;
-  const Signature sig = sign(ByteSpan(basis), blength, type, true);
-
-  const auto run = [&](SourceWindow& src, StreamRecorder& rec, uint8_t* sum, MatchStats* st) {
-    checksum::BlockSummer s(type, 7, true);
-    checksum::FileSum fs(type, 7);
-    *st = match_file(src, sig, s, fs, rec, mo);
-    return fs.finish(sum);
-  };
-  SourceWindow whole{ByteSpan(data)};
-  StreamRecorder want;
-  uint8_t want_sum[64];
-  MatchStats want_st;
-  const int n = run(whole, want, want_sum, &want_st);
-
-  bool out_of_file = false;
-  SourceWindow windowed(
-      data.size(),
-      [&](uint64_t off, uint8_t* out, size_t len) {
-        if (off + len > data.size()) out_of_file = true;
-        std::memcpy(out, data.data() + off, std::min<size_t>(len, data.size() - off));
-      },
-      window);
-  StreamRecorder got;
-  uint8_t got_sum[64];
-  MatchStats got_st;
-  RC_ASSERT(run(windowed, got, got_sum, &got_st) == n);
-  RC_ASSERT(!out_of_file);
-  RC_ASSERT(got.tokens == want.tokens);
-  RC_ASSERT(got.matched_bytes == want.matched_bytes);
-  RC_ASSERT(got_st.literal == want_st.literal && got_st.matched == want_st.matched);
-  RC_ASSERT(std::memcmp(got_sum, want_sum, static_cast<size_t>(n)) == 0);
-}
-
-// The window keeps only what the matcher may still ask for: a 4 MiB file
-// matched through a 64 KiB window reads each byte about once and never holds
-// more than the window plus a pending literal run.
-TEST(MatcherTest, AWindowedReadReadsTheFileAboutOnce) {
-  Bytes basis(size_t{4} << 20);
-  std::mt19937 rng(5);
-  for (auto& b : basis) b = static_cast<uint8_t>(rng());
-  Bytes data = basis;
-  for (size_t at = 1000; at + 100 < data.size(); at += 300000)
-    for (size_t i = 0; i < 100; ++i) data[at + i] ^= 0x5a;
-  const Signature sig = sign(ByteSpan(basis), 0, ChecksumType::kMd5);
-  SourceWindow src(
-      data.size(),
-      [&](uint64_t off, uint8_t* out, size_t len) { std::memcpy(out, data.data() + off, len); },
-      64 << 10);
-  checksum::BlockSummer s(ChecksumType::kMd5, 7, true);
-  checksum::FileSum fs(ChecksumType::kMd5, 7);
-  Rebuild r(ByteSpan(basis), sig);
-  match_file(src, sig, s, fs, r);
-  EXPECT_EQ(r.out, data);
-  EXPECT_GE(src.bytes_read(), data.size());
-  EXPECT_LT(src.bytes_read(), data.size() + data.size() / 8);
 }
 
 // ---- In-place matching (updating_basis_file) -------------------------------
