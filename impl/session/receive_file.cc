@@ -23,6 +23,7 @@
 #include "flist/flist_sort.h"
 #include "flist/id_list.h"
 #include "fs/read_at.h"
+#include "fs/write_behind.h"
 #include "session/local_bridge.h"
 #include "session/receiving.h"
 #include "session/receiving_internal.h"
@@ -96,6 +97,7 @@ int ReceivingSide::copy_bridged(int src, uint64_t size, bool sparse, int out_fd,
       const ssize_t k = ::copy_file_range(src, &src_off, out_fd, nullptr, n, 0);
       if (k > 0) {
         out_off += static_cast<uint64_t>(k);
+        flush();  // nothing buffered: starts write-back (fs/write_behind.h)
         continue;
       }
       if (k == 0) {
@@ -261,6 +263,8 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   // holes; the size is set at the end (upstream write_sparse/sparse_end).
   const bool sparse = c_.opts.sparse && !write_in_place;
   off_t pending_hole = 0;
+  uint64_t out_off = 0;  // the output offset: flushed bytes plus buf
+  fs::WriteBehind write_behind;
   const auto write_range = [&](const uint8_t* p, size_t len) {
     if (pending_hole && ws.ok()) {
       if (::lseek(out_fd.get(), pending_hole, SEEK_CUR) < 0)
@@ -299,9 +303,9 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
       }
     }
     buf.clear();
+    write_behind.wrote(out_fd.get(), out_off);
   };
   bool missing_basis = false;
-  uint64_t out_off = 0;  // the output offset: flushed bytes plus buf
   if (append > 0) {
     // The sender skips what the destination has (its length is the sum
     // head's); --append-verify checksums it too (upstream receive_data).
