@@ -25,6 +25,16 @@ void BM_RollingCompute(benchmark::State& state) {
 }
 BENCHMARK(BM_RollingCompute)->Arg(700)->Arg(16384);
 
+// The portable variant (what a CPU without AVX2 runs), for comparison.
+void BM_RollingComputePortable(benchmark::State& state) {
+  const Bytes data = random_bytes(static_cast<size_t>(state.range(0)));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(
+        crsync::checksum::detail::window_sums_portable(data.data(), data.size()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
+}
+BENCHMARK(BM_RollingComputePortable)->Arg(16384);
+
 void BM_RollingRoll(benchmark::State& state) {
   const size_t k = 700;
   const Bytes data = random_bytes(1 << 20);

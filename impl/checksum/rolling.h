@@ -16,8 +16,17 @@ namespace crsync::checksum {
 // variant chosen at run time where the CPU has it).
 struct WindowSums {
   uint32_t s1 = 0, s2 = 0;
+  bool operator==(const WindowSums&) const = default;
 };
 WindowSums window_sums(const uint8_t* p, size_t n);
+
+// The variants window_sums chooses between, named for tests and benchmarks.
+namespace detail {
+WindowSums window_sums_portable(const uint8_t* p, size_t n);
+// AVX2 intrinsics; only to be called when have_avx2_window_sums().
+WindowSums window_sums_avx2(const uint8_t* p, size_t n);
+bool have_avx2_window_sums();
+}  // namespace detail
 
 class RollingSum {
  public:
