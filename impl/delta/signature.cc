@@ -30,8 +30,7 @@ void sum_blocks(ByteSpan piece, size_t base, Signature& sig, size_t from, size_t
 }
 
 Signature make_signature_impl(size_t size, const PieceReader& read, const checksum::SumHead& head,
-                              checksum::BlockSummer& s,
-                              const std::function<void(int64_t)>& consumed) {
+                              checksum::BlockSummer& s) {
   Signature sig;
   sig.head = head;
   const auto count = static_cast<size_t>(head.count);
@@ -47,51 +46,52 @@ Signature make_signature_impl(size_t size, const PieceReader& read, const checks
         (b - 1) * blength + static_cast<size_t>(sig.block_len(static_cast<int32_t>(b - 1)));
     return std::pair<size_t, size_t>(off, std::min(end, size) - std::min(off, size));
   };
-  Bytes mine, theirs;
-  const auto run = [&](size_t a, size_t b, Bytes& scratch, checksum::BlockSummer& bs) {
-    const auto [off, len] = extent(a, b);
-    sum_blocks(read(off, len, scratch), off, sig, a, b, bs);
+  // Sums blocks [a, b) a piece at a time through one scratch buffer.
+  const auto run = [&](size_t a, size_t b, checksum::BlockSummer& bs) {
+    Bytes scratch;
+    for (size_t first = a; first < b; first += per_piece) {
+      const size_t last = std::min(b, first + per_piece);
+      const auto [off, len] = extent(first, last);
+      sum_blocks(read(off, len, scratch), off, sig, first, last, bs);
+    }
   };
-  // Each piece's blocks are split between this thread and a helper when
-  // the file is large enough for the thread to pay off: the receiving side
-  // has nothing else to do while the sender waits for these sums.
-  const bool two = size >= 2 * kSignaturePiece && std::thread::hardware_concurrency() > 1;
-  checksum::BlockSummer other = s.twin();
-  for (size_t first = 0; first < count; first += per_piece) {
-    const size_t last = std::min(count, first + per_piece);
-    if (consumed) consumed(static_cast<int64_t>(first * blength));
-    if (!two || last - first < 2) {
-      run(first, last, mine, s);
-      continue;
-    }
-    const size_t mid = first + (last - first) / 2;
-    std::thread helper;
-    try {
-      helper = std::thread([&, mid, last] { run(mid, last, theirs, other); });
-    } catch (const std::system_error&) {
-      // No thread to be had (a process limit): this thread does it all.
-      run(first, last, mine, s);
-      continue;
-    }
-    run(first, mid, mine, s);
-    helper.join();
+  // A large file's blocks are split in two halves, the second summed by one
+  // helper thread: the receiving side has nothing else to do while the
+  // sender waits for these sums. (One thread for the file: starting one
+  // per piece cost more than the pieces on a slow host.)
+  const bool two =
+      size >= kSignatureTwoThreads && count >= 2 && std::thread::hardware_concurrency() > 1;
+  if (!two) {
+    run(0, count, s);
+    return sig;
   }
+  const size_t mid = count / 2;
+  checksum::BlockSummer other = s.twin();
+  std::thread helper;
+  try {
+    helper = std::thread([&, mid, count] { run(mid, count, other); });
+  } catch (const std::system_error&) {
+    // No thread to be had (a process limit): this thread does it all.
+    run(0, count, s);
+    return sig;
+  }
+  run(0, mid, s);
+  helper.join();
   return sig;
 }
 
 }  // namespace
 
-Signature make_signature(ByteSpan data, const checksum::SumHead& head, checksum::BlockSummer& s,
-                         const std::function<void(int64_t)>& consumed) {
+Signature make_signature(ByteSpan data, const checksum::SumHead& head, checksum::BlockSummer& s) {
   const PieceReader in_memory = [data](uint64_t off, size_t len, Bytes&) {
     return data.subspan(static_cast<size_t>(off), len);
   };
-  return make_signature_impl(data.size(), in_memory, head, s, consumed);
+  return make_signature_impl(data.size(), in_memory, head, s);
 }
 
 Signature make_signature(size_t size, const PieceReader& read, const checksum::SumHead& head,
                          checksum::BlockSummer& s) {
-  return make_signature_impl(size, read, head, s, {});
+  return make_signature_impl(size, read, head, s);
 }
 
 void put_sum_head(ByteWriter& w, const checksum::SumHead& h, int protocol) {

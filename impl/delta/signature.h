@@ -30,13 +30,10 @@ struct Signature {
 };
 
 // Computes the signature of `data` with the given head (from
-// sum_sizes_sqroot) and strong-sum rules.
-// Works through `data` in pieces of kSignaturePiece bytes, calling
-// `consumed` with each piece's offset before reading it (a mapped file keeps
-// its resident window there); a large file's pieces are summed by two
-// threads.
-Signature make_signature(ByteSpan data, const checksum::SumHead& head, checksum::BlockSummer& s,
-                         const std::function<void(int64_t)>& consumed = {});
+// sum_sizes_sqroot) and strong-sum rules. Works through `data` in pieces of
+// kSignaturePiece bytes; a large file's blocks are summed by two threads,
+// each taking half.
+Signature make_signature(ByteSpan data, const checksum::SumHead& head, checksum::BlockSummer& s);
 
 // Hands make_signature the `len` bytes at `off` of a basis of the size it was
 // given, read into `scratch` or found elsewhere; bytes past a shortened
@@ -47,7 +44,9 @@ using PieceReader = std::function<ByteSpan(uint64_t off, size_t len, Bytes& scra
 // (the session passes positioned reads; delta/ does no I/O of its own).
 Signature make_signature(size_t size, const PieceReader& read, const checksum::SumHead& head,
                          checksum::BlockSummer& s);
-inline constexpr size_t kSignaturePiece = size_t{4} << 20;
+inline constexpr size_t kSignaturePiece = size_t{1} << 20;
+// Files at least this large are summed by two threads.
+inline constexpr size_t kSignatureTwoThreads = size_t{8} << 20;
 
 // The head alone, as the generator writes it (s2length only from 27).
 void put_sum_head(ByteWriter& w, const checksum::SumHead& h, int protocol);

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <random>
 
+#include "checksum/rolling.h"
 #include "delta/matcher.h"
 #include "delta/matcher_test_util.h"
 #include "delta/signature.h"
@@ -22,19 +23,37 @@ using testing::Rebuild;
 using testing::sign;
 
 // The signature read piece by piece (as the generator reads a basis with
-// pread, two threads each into its own buffer) equals the one over the
-// whole file in memory, on both sides of the two-thread threshold; every
-// read asked for lies within the file and starts on a block boundary.
+// pread, two threads each into its own buffer) and the one over the whole
+// file in memory both equal every block summed on its own, on both sides of
+// the two-thread threshold and for an odd block count; every read asked for
+// lies within the file and starts on a block boundary.
 TEST(MatcherTest, SignatureThroughAReaderMatchesTheInMemoryOne) {
-  for (const size_t size : {size_t{5000}, 2 * kSignaturePiece + 12345}) {
+  for (const size_t size : {size_t{5000}, kSignatureTwoThreads - 1, kSignatureTwoThreads + 12345,
+                            2 * kSignatureTwoThreads + 1}) {
     Bytes basis(size);
     std::mt19937 rng(11);
     for (auto& b : basis) b = static_cast<uint8_t>(rng());
     checksum::SumSizeParams p;
     p.xfer_sum_len = checksum::digest_len(ChecksumType::kXxh3_128);
     const checksum::SumHead h = checksum::sum_sizes_sqroot(static_cast<int64_t>(size), p);
+    // Each block on its own, in order, on this thread.
+    std::vector<uint32_t> sum1;
+    Bytes sum2;
+    checksum::BlockSummer s0(ChecksumType::kXxh3_128, 7, true);
+    for (int32_t i = 0; i < h.count; ++i) {
+      const size_t off = static_cast<size_t>(i) * static_cast<size_t>(h.blength);
+      const size_t len =
+          static_cast<size_t>((i == h.count - 1 && h.remainder) ? h.remainder : h.blength);
+      const ByteSpan block(basis.data() + off, len);
+      sum1.push_back(checksum::RollingSum::compute(block));
+      uint8_t full[64];
+      s0.sum2(block, full);
+      sum2.insert(sum2.end(), full, full + h.s2length);
+    }
     checksum::BlockSummer s1(ChecksumType::kXxh3_128, 7, true);
-    const Signature want = make_signature(ByteSpan(basis), h, s1);
+    const Signature in_memory = make_signature(ByteSpan(basis), h, s1);
+    EXPECT_EQ(in_memory.sum1, sum1) << size;
+    EXPECT_EQ(in_memory.sum2, sum2) << size;
     std::atomic<size_t> bytes_read{0};
     std::atomic<bool> bad{false};
     const PieceReader reader = [&](uint64_t off, size_t len, Bytes& scratch) {
@@ -48,8 +67,8 @@ TEST(MatcherTest, SignatureThroughAReaderMatchesTheInMemoryOne) {
     const Signature got = make_signature(size, reader, h, s2);
     EXPECT_FALSE(bad);
     EXPECT_EQ(bytes_read.load(), size);
-    EXPECT_EQ(got.sum1, want.sum1);
-    EXPECT_EQ(got.sum2, want.sum2);
+    EXPECT_EQ(got.sum1, sum1) << size;
+    EXPECT_EQ(got.sum2, sum2) << size;
   }
 }
 
