@@ -372,8 +372,14 @@ void ReceivingSide::set_attrs(int dirfd, const std::string& base, const FileEntr
   } else if ((o.preserve_uid && am_root_) || o.preserve_gid) {
     const uid_t uid = (o.preserve_uid && am_root_) ? map_uid(e) : static_cast<uid_t>(-1);
     const gid_t gid = o.preserve_gid ? map_gid(e) : static_cast<gid_t>(-1);
-    const bool same = cur && (uid == static_cast<uid_t>(-1) || uid == cur->st_uid) &&
-                      (gid == static_cast<gid_t>(-1) || gid == cur->st_gid);
+    // A file this side just created (no `cur`) is looked at through its
+    // descriptor, as upstream stats it: most already have the owner and
+    // group wanted, and a chown costs a journalled inode update.
+    struct stat now {};
+    const struct stat* owner = cur;
+    if (!owner && fd >= 0 && ::fstat(fd, &now) == 0) owner = &now;
+    const bool same = owner && (uid == static_cast<uid_t>(-1) || uid == owner->st_uid) &&
+                      (gid == static_cast<gid_t>(-1) || gid == owner->st_gid);
     if (!same && fd >= 0)
       (void)::fchown(fd, uid, gid);
     else if (!same)
