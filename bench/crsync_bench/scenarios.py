@@ -171,7 +171,6 @@ class NoChange(Scenario):
 class DeltaUpdate(Scenario):
     name = "delta_update"
     reference = "xxhsum -H2 of both files (read and hash each once)"
-    reps_factor = 0.6
 
     def __init__(self, work, scale):
         super().__init__(work, scale)
