@@ -6,6 +6,8 @@ namespace crsync::fs {
 
 WriteBehind::Range WriteBehind::advance(uint64_t end) {
   if (end < started_ || end - started_ < kStep) return {};
+  if (on_ < 0) on_ = replaces_() ? 1 : 0;
+  if (!on_) return {};
   const Range r{started_, end - started_};
   started_ = end;
   return r;

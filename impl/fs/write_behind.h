@@ -10,14 +10,26 @@
 // waits for the I/O (SYNC_FILE_RANGE_WRITE only starts it) and nothing about
 // the file's contents or durability guarantees changes, except that its
 // data reaches the disk sooner.
+//
+// Only for a file whose rename will replace an existing one: a new name gets
+// no flush at its rename, and write-behind would only pull the kernel's
+// background write-back into the transfer (a local copy of 8 x 32 MiB new
+// files went from 1.1x to 1.4x `cp -a` with it).
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <utility>
 
 namespace crsync::fs {
 
 class WriteBehind {
  public:
+  // `replaces` is asked once, when the file first reaches a step: whether
+  // it will replace an existing file. If not, nothing is ever started.
+  explicit WriteBehind(std::function<bool()> replaces = [] { return true; })
+      : replaces_(std::move(replaces)) {}
+
   // Bytes handed to write-back at a time; a file smaller than this is
   // never touched (the rename's own flush of it is short).
   static constexpr uint64_t kStep = uint64_t{8} << 20;
@@ -28,7 +40,8 @@ class WriteBehind {
   };
 
   // The range to start now that the file's first `end` bytes are written:
-  // everything not yet started, once that is at least kStep.
+  // everything not yet started, once that is at least kStep (and the file
+  // replaces another).
   Range advance(uint64_t end);
 
   // advance(end), then starts write-back of the range on `fd`. Failures
@@ -36,6 +49,8 @@ class WriteBehind {
   void wrote(int fd, uint64_t end);
 
  private:
+  std::function<bool()> replaces_;
+  int on_ = -1;  // -1: not asked yet
   uint64_t started_ = 0;
 };
 

@@ -40,6 +40,20 @@ TEST(WriteBehindTest, AnEndBehindWhatStartedIsIgnored) {
   EXPECT_EQ(wb.advance(3 * WriteBehind::kStep).off, 2 * WriteBehind::kStep);
 }
 
+TEST(WriteBehindTest, AsksOnceAtTheFirstStepWhetherTheFileReplacesAnother) {
+  int asked = 0;
+  WriteBehind yes([&] { return ++asked, true; });
+  EXPECT_EQ(yes.advance(WriteBehind::kStep - 1).len, 0u);
+  EXPECT_EQ(asked, 0);  // a small file never asks
+  EXPECT_EQ(yes.advance(WriteBehind::kStep).len, WriteBehind::kStep);
+  EXPECT_EQ(yes.advance(2 * WriteBehind::kStep).len, WriteBehind::kStep);
+  EXPECT_EQ(asked, 1);
+  WriteBehind no([&] { return ++asked, false; });
+  EXPECT_EQ(no.advance(WriteBehind::kStep).len, 0u);
+  EXPECT_EQ(no.advance(5 * WriteBehind::kStep).len, 0u);
+  EXPECT_EQ(asked, 2);
+}
+
 TEST(WriteBehindTest, NoDescriptorIsANoOp) {
   WriteBehind wb;
   wb.wrote(-1, 4 * WriteBehind::kStep);

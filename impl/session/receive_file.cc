@@ -264,7 +264,14 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   const bool sparse = c_.opts.sparse && !write_in_place;
   off_t pending_hole = 0;
   uint64_t out_off = 0;  // the output offset: flushed bytes plus buf
-  fs::WriteBehind write_behind;
+  // Write-behind only where a rename will replace an existing file (with
+  // --delay-updates later, in phase 2): the name is looked up once, when the
+  // file first reaches a step (fs/write_behind.h).
+  fs::WriteBehind write_behind([&] {
+    struct stat dst {};
+    return !write_in_place && parent >= 0 &&
+           ::fstatat(parent, base.c_str(), &dst, AT_SYMLINK_NOFOLLOW) == 0;
+  });
   const auto write_range = [&](const uint8_t* p, size_t len) {
     if (pending_hole && ws.ok()) {
       if (::lseek(out_fd.get(), pending_hole, SEEK_CUR) < 0)
