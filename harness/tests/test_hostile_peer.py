@@ -271,3 +271,62 @@ def test_transfer_request_for_a_directory(crsync, source, tmp_path):
     rc, err, _ = peer.pull_session(crsync, source, peer.i32(0) + peer.i16(0x8000), cwd=str(tmp_path))
     assert rc == 2, err
     assert "non-regular file" in err
+
+
+# ---- basis directories (--link-dest and its kin) --------------------------
+
+def alt_dest_push(crsync, dest, server_args, extra):
+    """push_session with extra server options (e.g. a --copy-dest)."""
+    srv = peer.ServerProcess(crsync, ["-lptr", *server_args, ".", str(dest)], str(dest.parent))
+    srv.send(peer.i32(peer.PROTOCOL))
+    flist = peer.flist_entry(".", DIR) + peer.flist_entry("f", REG, 1400, prev_name=".")
+    srv.send(flist + b"\x00" + peer.i32(0))
+    srv.send(extra)
+    return srv.finish()
+
+
+@pytest.mark.parametrize("args,basis_type", [(["--copy-dest", "../b"], 1), ([], 0),
+                                             (["--link-dest=../b", "--link-dest=../c"], 2)])
+def test_basis_type_beyond_the_basis_dirs(crsync, arena, args, basis_type):
+    """The sender echoes a basis directory index the receiver does not have
+    (upstream: 'invalid basis_dir index', exit 2)."""
+    tmp, dest, outside = arena
+    # ndx 1, iflags TRANSFER|BASIS_TYPE_FOLLOWS, the type byte.
+    extra = peer.i32(1) + peer.i16(0x8800) + bytes([basis_type])
+    rc, err = alt_dest_push(crsync, dest, args, extra)
+    assert rc == 2, err
+    assert f"invalid basis_dir index: {basis_type}." in err
+    untouched(tmp, dest, outside)
+
+
+@pytest.mark.parametrize("kind", ["regular", "symlink"])
+def test_basis_dir_symlink_is_not_followed(crsync, arena, kind):
+    """A basis directory whose "f" is a symlink to a file elsewhere: the
+    sender names that basis and copies its first block; written --inplace,
+    whatever the receiver read of the basis lands in the destination at
+    once. Through a regular file (the control) the block arrives; through the
+    symlink the receiver must read nothing."""
+    tmp, dest, outside = arena
+    vault = tmp.parent / (tmp.name + "-vault")
+    vault.mkdir()
+    secret = vault / "secret.bin"
+    secret.write_bytes(b"S" * 1400)
+    b = tmp / "b"
+    b.mkdir()
+    if kind == "symlink":
+        os.symlink(secret, b / "f")
+    else:
+        (b / "f").write_bytes(secret.read_bytes())
+    # ndx 1, TRANSFER|BASIS_TYPE_FOLLOWS, type 0; sum head: 2 blocks of 700,
+    # s2length 2, remainder 0; token: block 0 (-1); end (0); a 16-byte sum.
+    extra = (peer.i32(1) + peer.i16(0x8800) + bytes([0]) + peer.i32(2) + peer.i32(700) +
+             peer.i32(2) + peer.i32(0) + peer.i32(-1) + peer.i32(0) + b"\0" * 16)
+    rc, err = alt_dest_push(crsync, dest, ["--inplace", "--copy-dest=../b"], extra)
+    got = (dest / "f").read_bytes() if (dest / "f").exists() else b""
+    if kind == "regular":
+        assert got[:700] == b"S" * 700, (rc, err)
+    else:
+        assert b"S" not in got, (rc, err)
+    assert secret.read_bytes() == b"S" * 1400
+    assert sorted(os.listdir(outside)) == ["keep.txt"]
+    assert sorted(os.listdir(tmp)) == ["b", "dest", "outside"]

@@ -36,6 +36,21 @@ Status bad(const std::string& msg) {
   return Status::Error(ExitCode::kSyntax, msg);
 }
 
+// --compare-dest, --copy-dest, --link-dest: one kind per run, at most
+// kMaxBasisDirs (upstream parse_arguments' messages, exit 1).
+Status add_basis_dir(ParsedArgs& p, session::AltDest kind, const std::string& dir) {
+  session::Options& o = p.opts;
+  if (o.alt_dest != session::AltDest::kNone && o.alt_dest != kind)
+    return bad(std::string("ERROR: the ") + session::alt_dest_option(kind) +
+               " option conflicts with the " + session::alt_dest_option(o.alt_dest) + " option");
+  if (o.basis_dirs.size() >= session::Options::kMaxBasisDirs)
+    return bad("ERROR: at most " + std::to_string(session::Options::kMaxBasisDirs) + " " +
+               session::alt_dest_option(kind) + " args may be specified");
+  o.alt_dest = kind;
+  o.basis_dirs.push_back(dir);
+  return Status::Ok();
+}
+
 bool parse_int(const std::string& s, long long* v) {
   if (s.empty()) return false;
   char* end = nullptr;
@@ -258,6 +273,12 @@ const std::vector<OptDef>& table() {
       {"partial-dir", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
          p.opts.partial_dir = v; return Status::Ok(); }},
       {"temp-dir", 'T', Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.temp_dir = v; return Status::Ok(); }},
+      {"compare-dest", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         return add_basis_dir(p, session::AltDest::kCompare, v); }},
+      {"copy-dest", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         return add_basis_dir(p, session::AltDest::kCopy, v); }},
+      {"link-dest", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) {
+         return add_basis_dir(p, session::AltDest::kLink, v); }},
       {"delay-updates", 0, Arg::kNone, FLAG(delay_updates), true, NEG(delay_updates)},
       {"backup", 'b', Arg::kNone, FLAG(backup), true, NEG(backup)},
       {"backup-dir", 0, Arg::kRequired, [](ParsedArgs& p, const std::string& v) { p.opts.backup_dir = v; return Status::Ok(); }},

@@ -57,6 +57,26 @@ TEST(ArgParserTest, UnknownOptionIsASyntaxError) {
 
 // --max-size/--min-size take upstream's size syntax: units in powers of
 // 1024 (or 1000 with a trailing b), fractions, +1/-1; 3.5's range checks.
+TEST(ArgParserTest, BasisDirectories) {
+  const ParsedArgs p = parse({"--link-dest=../a", "--link-dest", "/b", "x", "y"});
+  EXPECT_EQ(p.opts.alt_dest, session::AltDest::kLink);
+  EXPECT_EQ(p.opts.basis_dirs, (std::vector<std::string>{"../a", "/b"}));
+  EXPECT_EQ(parse({"--compare-dest=c", "x", "y"}).opts.alt_dest, session::AltDest::kCompare);
+  EXPECT_EQ(parse({"--copy-dest=c", "x", "y"}).opts.alt_dest, session::AltDest::kCopy);
+  ParsedArgs q;
+  Status s = parse_args({"--copy-dest=a", "--link-dest=b", "x", "y"}, &q);
+  EXPECT_EQ(s.exit_code(), ExitCode::kSyntax);
+  EXPECT_EQ(s.message(), "ERROR: the --link-dest option conflicts with the --copy-dest option");
+  std::vector<std::string> many;
+  for (int i = 0; i < 21; ++i) many.push_back("--compare-dest=d" + std::to_string(i));
+  many.insert(many.end(), {"x", "y"});
+  ParsedArgs r;
+  s = parse_args(many, &r);
+  EXPECT_EQ(s.message(), "ERROR: at most 20 --compare-dest args may be specified");
+  many.erase(many.begin());  // 20 are fine
+  EXPECT_EQ(parse(many).opts.basis_dirs.size(), 20u);
+}
+
 TEST(ArgParserTest, SizeLimits) {
   EXPECT_EQ(parse({"--max-size=1.5k", "a", "b"}).opts.max_size, 1536);
   EXPECT_EQ(parse({"--max-size=10b-1", "a", "b"}).opts.max_size, 9);

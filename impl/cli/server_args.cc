@@ -165,6 +165,11 @@ std::vector<std::string> server_options(const session::Options& o, bool client_i
       argv.push_back("--temp-dir");
       argv.push_back(esc(o.temp_dir));
     }
+    // Only a receiving server needs them (upstream server_options).
+    for (const std::string& d : o.basis_dirs) {
+      argv.push_back(session::alt_dest_option(o.alt_dest));
+      argv.push_back(esc(d));
+    }
   }
   // The --info words the user gave that matter on the server's side.
   const unsigned where =

@@ -148,6 +148,20 @@ TEST(ModuleArgsTest, PathsStayInsideTheModule) {
   EXPECT_EQ(clean_path("/../a/./b/../c/"), "/a/./c/");  // "." kept: the -R marker
 }
 
+// A basis directory (--link-dest and its kin) may climb as many levels as
+// the destination lies inside the module (upstream sanitize_path's depth).
+TEST(ModuleArgsTest, BasisDirectoriesClimbNoHigherThanTheDestination) {
+  EXPECT_EQ(sanitize_path("../prev", 1), "../prev");
+  EXPECT_EQ(sanitize_path("../../prev", 1), "../prev");
+  EXPECT_EQ(sanitize_path("../../../../prev", 2), "../../prev");
+  EXPECT_EQ(sanitize_path("../prev", 0), "prev");
+  EXPECT_EQ(sanitize_path("a/../../x", 1), "../x");  // back at the start: may climb
+  EXPECT_EQ(sanitize_path("a/b/../../../../x", 1), "../x");
+  EXPECT_EQ(sanitize_path("./p//q/./", 3), "p/q/");
+  EXPECT_EQ(sanitize_path("/abs/../../x", 2), "x");  // a leading '/' is dropped
+  EXPECT_EQ(sanitize_path("..", 0), ".");
+}
+
 TEST(RefuseTest, UpstreamRules) {
   EXPECT_EQ(*refused_option("delete", {"--server", "-r", "--delete-during"}),
             "The server is configured to refuse --delete");

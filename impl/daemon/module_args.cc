@@ -58,6 +58,37 @@ std::string sanitize_path(const std::string& in) {
   return out;
 }
 
+std::string sanitize_path(const std::string& in, int depth) {
+  if (!in.empty() && in[0] == '/') depth = 0;  // rooted at the module: no climbing
+  std::vector<std::string> kept;               // components after the allowed ".." ones
+  std::string lead;                            // the allowed leading "../"s
+  size_t i = 0;
+  while (i < in.size()) {
+    size_t j = in.find('/', i);
+    if (j == std::string::npos) j = in.size();
+    const std::string comp = in.substr(i, j - i);
+    i = j + 1;
+    if (comp.empty() || comp == ".") continue;
+    if (comp == "..") {
+      // (Nothing kept since the start: upstream lets it climb, `depth`
+      // times in all.)
+      if (kept.empty() && depth > 0) {
+        --depth;
+        lead += "../";
+      } else if (!kept.empty()) {
+        kept.pop_back();
+      }
+      continue;
+    }
+    kept.push_back(comp);
+  }
+  std::string out = lead;
+  for (size_t k = 0; k < kept.size(); ++k) out += (k ? "/" : "") + kept[k];
+  if (!kept.empty() && in.size() > 1 && in.back() == '/') out += '/';
+  if (out.empty()) out = ".";
+  return out;
+}
+
 std::string clean_path(const std::string& in) {
   const bool abs = !in.empty() && in[0] == '/';
   const bool trailing = in.size() > 1 && in.back() == '/';

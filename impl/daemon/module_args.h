@@ -44,6 +44,14 @@ class ArgsDecoder {
 // empty result is ".".
 std::string sanitize_path(const std::string& p);
 
+// sanitize_path for a path relative to a directory `depth` levels inside the
+// module (upstream sanitize_path with that depth, as for the basis
+// directories of --link-dest and its kin): up to `depth` leading ".." stay,
+// every other ".." collapses or is dropped at the start, "." components and
+// repeated slashes go; a leading '/' is dropped and allows no climbing (the
+// caller roots such a path at the module).
+std::string sanitize_path(const std::string& p, int depth);
+
 // Upstream's clean_fname (keeping "." components and a trailing '/',
 // collapsing "dir/.." pairs): for a chrooted module, where '/' is the
 // module.

@@ -437,6 +437,22 @@ int ModuleServer::session() {
     // An absolute --partial-dir too (upstream 3.5.0's daemon then cannot
     // make it either: "Unable to create partial-dir").
     if (!o.partial_dir.empty() && o.partial_dir[0] == '/') o.partial_dir = confine(o.partial_dir);
+    // Basis directories (--link-dest and its kin) may climb as many levels
+    // as the destination lies inside the module, no more; an absolute one
+    // starts at the module (upstream do_server_recv).
+    int depth = 0;
+    if (!paths.empty()) {
+      const std::string d = sanitize_path(paths.front());
+      size_t i = 0;
+      while (i < d.size()) {
+        size_t j = d.find('/', i);
+        if (j == std::string::npos) j = d.size();
+        if (j > i && d.compare(i, j - i, ".") != 0) ++depth;
+        i = j + 1;
+      }
+    }
+    for (std::string& b : o.basis_dirs)
+      b = !b.empty() && b[0] == '/' ? confine(b) : sanitize_path(b, depth);
   }
   o.quiet = false;
   // "max verbosity" (upstream limit_output_verbosity, after the client's options).

@@ -42,11 +42,13 @@ using receiving_internal::tmp_name_for;
 // ---------------------------------------------------------------------------
 // Generator
 
-Status ReceivingSide::send_item(int32_t ndx, uint32_t iflags) {
+Status ReceivingSide::send_item(int32_t ndx, uint32_t iflags, const std::string* xname) {
   if (c_.protocol() < 29) return Status::Ok();
   ByteWriter w;
   gen_ndx_->put(w, ndx);
   wire::put_int16(w, static_cast<uint16_t>(iflags & 0xFFFF));
+  if (iflags & wire::kItemXnameFollows)
+    CRSYNC_RETURN_IF_ERROR(wire::put_vstring(w, xname ? *xname : std::string()));
   return c_.out->write(w);
 }
 
@@ -106,9 +108,23 @@ Status ReceivingSide::generate_dir(const FileEntry& e, int32_t ndx, bool partial
   uint32_t iflags = exists && !created_here ? itemize_existing(e, st)
                                             : (wire::kItemIsNew | wire::kItemLocalChange);
   if (!exists || created_here) iflags = wire::kItemIsNew | wire::kItemLocalChange;
-  if (gen_logs() && gen_logs_item(c_, iflags, e, false)) log_item(iflags, e);
-  if (gen_reports_item(c_, iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
-  if (server_names() && item_is_significant(iflags)) c_.output->info(name_and_link(e) + "\n");
+  // A directory the basis directories have: itemized against theirs, or
+  // already reported as matching one (alt_dest.cc).
+  bool report = true;
+  if ((!exists || created_here) && !basis_dirs_.empty()) {
+    int j = -1;
+    struct stat bst {};
+    CRSYNC_RETURN_IF_ERROR(try_dests_non(e, ndx, rel, &j, &bst));
+    if (j == -2 || j == -3)
+      report = false;
+    else if (j >= 0)
+      iflags = wire::kItemLocalChange | itemize_existing(e, bst);
+  }
+  if (report) {
+    if (gen_logs() && gen_logs_item(c_, iflags, e, false)) log_item(iflags, e);
+    if (gen_reports_item(c_, iflags)) CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+    if (server_names() && item_is_significant(iflags)) c_.output->info(name_and_link(e) + "\n");
+  }
   if (c_.opts.dry_run) return Status::Ok();
   if (!exists) {
     CRSYNC_RETURN_IF_ERROR(dest_.open_parent(rel, &parent, &base));
@@ -167,6 +183,18 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
     iflags |= wire::kItemIsNew;
   else
     iflags |= itemize_existing(e, st);
+  bool report = true;
+  if (!exists && !basis_dirs_.empty()) {
+    int j = -1;
+    struct stat bst {};
+    CRSYNC_RETURN_IF_ERROR(try_dests_non(e, ndx, rel, &j, &bst));
+    // Linked, or left out by --compare-dest: done.
+    if (j == -2 && c_.opts.alt_dest != AltDest::kCopy) return Status::Ok();
+    if (j == -2 || j == -3)
+      report = false;
+    else if (j >= 0)
+      iflags = wire::kItemLocalChange | wire::kItemReportChange | itemize_existing(e, bst);
+  }
   if (!c_.opts.dry_run) {
     // -b: what is replaced is backed up first (upstream atomic_create).
     if (exists && !S_ISDIR(st.st_mode) && c_.opts.making_backups() &&
@@ -189,9 +217,11 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
       symlinks_made_.insert({made.st_dev, made.st_ino});
     set_attrs(parent.get(), base, e, -1, true, true);
   }
-  if (gen_logs() && gen_logs_item(c_, iflags, e, true)) log_item(iflags, e);
-  if (server_names()) c_.output->info(name_and_link(e) + "\n");
-  CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+  if (report) {
+    if (gen_logs() && gen_logs_item(c_, iflags, e, true)) log_item(iflags, e);
+    if (server_names()) c_.output->info(name_and_link(e) + "\n");
+    CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+  }
   // (Also --remove-sent-files: a symlink counts as sent.)
   return c_.opts.dry_run ? Status::Ok() : send_success(ndx);
 }
@@ -223,6 +253,17 @@ Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
     iflags |= wire::kItemIsNew;
   else
     iflags |= itemize_existing(e, st);
+  bool report = true;
+  if (!exists && !basis_dirs_.empty()) {
+    int j = -1;
+    struct stat bst {};
+    CRSYNC_RETURN_IF_ERROR(try_dests_non(e, ndx, rel, &j, &bst));
+    if (j == -2 && c_.opts.alt_dest != AltDest::kCopy) return Status::Ok();
+    if (j == -2 || j == -3)
+      report = false;
+    else if (j >= 0)
+      iflags = wire::kItemLocalChange | wire::kItemReportChange | itemize_existing(e, bst);
+  }
   if (!c_.opts.dry_run) {
     if (exists && !S_ISDIR(st.st_mode) && c_.opts.making_backups() &&
         make_backup(rel, BackupHow::kLinkFirst) == BackupResult::kFailed)
@@ -240,9 +281,11 @@ Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
     }
     set_attrs(parent.get(), base, e, -1, true, true);
   }
-  if (gen_logs() && gen_logs_item(c_, iflags, e, true)) log_item(iflags, e);
-  if (server_names()) c_.output->info(name_and_link(e) + "\n");
-  CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+  if (report) {
+    if (gen_logs() && gen_logs_item(c_, iflags, e, true)) log_item(iflags, e);
+    if (server_names()) c_.output->info(name_and_link(e) + "\n");
+    CRSYNC_RETURN_IF_ERROR(send_item(ndx, iflags));
+  }
   if (c_.opts.remove_source_files == 1 && !c_.opts.dry_run) return send_success(ndx);
   return Status::Ok();
 }
@@ -301,8 +344,30 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
     CRSYNC_RETURN_IF_ERROR(hlink_follower(e, ndx, exists, &handled));
     if (handled) return Status::Ok();
   }
+  // --compare-dest, --copy-dest, --link-dest (alt_dest.cc): an exact match
+  // is handled there; a near one is the basis, and the file is then treated
+  // as existing with its stat (upstream's fnamecmp_type = the dir's index).
+  int from_basis = -1;
+  if (!basis_dirs_.empty() && (!exists || o.alt_dest != AltDest::kCopy)) {
+    int j = -1;
+    struct stat bst {};
+    CRSYNC_RETURN_IF_ERROR(try_dests_reg(e, ndx, rel, exists, st, &j, &bst));
+    if (j == -2) {
+      if (hlinked) {
+        hlink_group(ndx)->leader = ndx;
+        CRSYNC_RETURN_IF_ERROR(hlink_leader_done(ndx));
+      }
+      if (o.remove_source_files == 1) CRSYNC_RETURN_IF_ERROR(send_success(ndx));
+      return Status::Ok();
+    }
+    if (j >= 0) {
+      from_basis = j;
+      st = bst;
+      exists = true;
+    }
+  }
   // Quick check: same size and mtime (or same checksum with -c).
-  if (exists && !redo && !o.ignore_times) {
+  if (exists && !redo && !o.ignore_times && from_basis < 0) {
     bool same = false;
     if (o.always_checksum) {
       if (st.st_size == e.size) {
@@ -369,6 +434,9 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
   if (have_partial) {
     basis_type = wire::kFnamecmpPartialDir;
     iflags |= wire::kItemBasisTypeFollows;
+  } else if (from_basis >= 0) {
+    basis_type = static_cast<uint8_t>(wire::kFnamecmpBasisDirLow + from_basis);
+    iflags |= wire::kItemBasisTypeFollows;
   } else if (exists && o.inplace && o.making_backups() && !redo && !o.dry_run) {
     if (make_backup(rel, BackupHow::kCopy) != BackupResult::kKept) return Status::Ok();
     if (!whole) {
@@ -398,6 +466,8 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
       const size_t slash = rel.rfind('/');
       const std::string base = slash == std::string::npos ? rel : rel.substr(slash + 1);
       bf = fs::Fd(::openat(partial_dir.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    } else if (from_basis >= 0) {
+      bf = open_in_basis_dir(static_cast<size_t>(from_basis), rel);
     } else if (auto fd = dest_.open_read(rel); fd.ok()) {
       bf = std::move(*fd);
     }

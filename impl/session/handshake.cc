@@ -45,6 +45,19 @@ std::string client_capabilities(const Options& o, bool allow_inc_recurse) {
   return caps;
 }
 
+std::string protocol_refusal(const Options& o, int protocol) {
+  // Below 29 no basis type goes with a file: only the first directory can
+  // serve as the basis, and never with --inplace.
+  if (protocol < 29 && !o.basis_dirs.empty()) {
+    const std::string opt = alt_dest_option(o.alt_dest);
+    const std::string neg = " (negotiated " + std::to_string(protocol) + ").";
+    if (o.inplace) return opt + " with --inplace requires protocol 29 or higher" + neg;
+    if (o.basis_dirs.size() > 1)
+      return "Using more than one " + opt + " option requires protocol 29 or higher" + neg;
+  }
+  return {};
+}
+
 Status run_handshake(MuxIn& in, MuxOut& out, const Options& o, const HandshakeParams& p,
                      Negotiated* n) {
   const int ours = o.protocol ? o.protocol : wire::kProtocolVersion;
@@ -69,7 +82,6 @@ Status run_handshake(MuxIn& in, MuxOut& out, const Options& o, const HandshakePa
                             std::to_string(wire::kMinProtocolVersion) + ")");
   in.set_protocol(n->protocol);
   out.set_protocol(n->protocol);
-
   if (n->protocol >= 30) {
     if (p.am_server) {
       const std::string& ci = o.client_caps;

@@ -47,4 +47,8 @@ struct HandshakeParams {
 Status run_handshake(MuxIn& in, MuxOut& out, const Options& o, const HandshakeParams& p,
                      Negotiated* n);
 
+// What upstream's setup_protocol refuses once the protocol is known (an
+// option the protocol cannot carry), as the line it prints; "" when fine.
+std::string protocol_refusal(const Options& o, int protocol);
+
 }  // namespace crsync::session

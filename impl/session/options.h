@@ -21,6 +21,19 @@ class LocalBridge;  // session/local_bridge.h
 
 enum class DeleteMode { kNone, kBefore, kDuring, kDelay, kAfter };
 
+// The kind of the alternate basis directories (upstream alt_dest_type).
+enum class AltDest { kNone, kCompare, kCopy, kLink };
+// The option's name, as upstream's messages give it ("--link-dest").
+inline const char* alt_dest_option(AltDest a) {
+  switch (a) {
+    case AltDest::kCompare: return "--compare-dest";
+    case AltDest::kCopy: return "--copy-dest";
+    case AltDest::kLink: return "--link-dest";
+    case AltDest::kNone: break;
+  }
+  return "";
+}
+
 struct Options {
   // ---- output ----
   int verbose = 0;         // -v (count)
@@ -70,21 +83,26 @@ struct Options {
   bool fake_super = false;
 
   // ---- how to transfer ----
-  bool dry_run = false;                        // -n
-  int whole_file = -1;                         // -W / --no-whole-file; -1 = default (local: on)
-  bool sparse = false;                         // -S
-  int32_t block_size = 0;                      // -B
-  bool always_checksum = false;                // -c
-  bool update_only = false;                    // -u
-  bool ignore_times = false;                   // -I
-  bool size_only = false;                      // --size-only
-  int modify_window = 0;                       // --modify-window
-  bool inplace = false;                        // --inplace
-  int append = 0;                              // --append (1), --append-verify (2); implies inplace
-  bool partial = false;                        // --partial (also implied by a partial dir)
-  std::string partial_dir;                     // --partial-dir or RSYNC_PARTIAL_DIR, cleaned
-  std::string temp_dir;                        // --temp-dir (-T)
-  bool delay_updates = false;                  // --delay-updates
+  bool dry_run = false;          // -n
+  int whole_file = -1;           // -W / --no-whole-file; -1 = default (local: on)
+  bool sparse = false;           // -S
+  int32_t block_size = 0;        // -B
+  bool always_checksum = false;  // -c
+  bool update_only = false;      // -u
+  bool ignore_times = false;     // -I
+  bool size_only = false;        // --size-only
+  int modify_window = 0;         // --modify-window
+  bool inplace = false;          // --inplace
+  int append = 0;                // --append (1), --append-verify (2); implies inplace
+  bool partial = false;          // --partial (also implied by a partial dir)
+  std::string partial_dir;       // --partial-dir or RSYNC_PARTIAL_DIR, cleaned
+  std::string temp_dir;          // --temp-dir (-T)
+  bool delay_updates = false;    // --delay-updates
+  // --compare-dest, --copy-dest, --link-dest (one kind per run, up to
+  // kMaxBasisDirs directories, tried in order; upstream basis_dir[]).
+  AltDest alt_dest = AltDest::kNone;
+  std::vector<std::string> basis_dirs;         // as given
+  static constexpr size_t kMaxBasisDirs = 20;  // upstream MAX_BASIS_DIRS
   bool backup = false;                         // -b
   std::optional<std::string> backup_dir;       // --backup-dir (as given)
   std::optional<std::string> suffix;           // --suffix (as given)

@@ -172,6 +172,9 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
   const bool one_inplace = basis_type == wire::kFnamecmpPartialDir && pdir &&
                            (c_.neg.compat_flags & wire::kCfInplacePartialDir) != 0;
   const bool write_in_place = inplace || one_inplace;
+  // The basis is another directory's file (--copy-dest and its kin): even
+  // written in place, the destination does not hold its blocks already.
+  const bool from_basis_dir = proto >= 29 && basis_type < basis_dirs_.size();
 
   checksum::SumHead h;
   CRSYNC_RETURN_IF_ERROR(
@@ -213,9 +216,17 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
     } else if (partial_basis) {
       fd = open_in(partial_dir.get(), base);
       basis_is_partial = fd >= 0;
+    } else if (proto >= 29 && basis_type < basis_dirs_.size()) {
+      // A --compare-dest, --copy-dest or --link-dest directory's file
+      // (resolved beneath it, never through a symlink).
+      fd = open_in_basis_dir(basis_type, rel).release();
     }
-    if (fd < 0 && (proto < 29 || (!partial_basis && basis_type != wire::kFnamecmpBackup)))
+    if (fd < 0 && (proto < 29 || (!partial_basis && basis_type != wire::kFnamecmpBackup &&
+                                  basis_type >= basis_dirs_.size())))
       fd = open_in(parent, base);
+    // Below 29 no type is sent: a missing destination's basis is the first
+    // basis directory's file (upstream recv_files).
+    if (fd < 0 && proto < 29 && !basis_dirs_.empty()) fd = open_in_basis_dir(0, rel).release();
     if (fd >= 0) {
       basis_fd = fs::Fd(fd);
       if (!basis.map(fd)) basis.len = 0;
@@ -419,7 +430,7 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
         const ByteSpan blk(buf.data() + at, static_cast<size_t>(len));
         CRSYNC_RETURN_IF_ERROR(see_block(h, t.block, blk));
         fsum.update(blk);
-        if (write_in_place && off == out_off) {
+        if (write_in_place && off == out_off && !from_basis_dir) {
           // The block is already where it belongs (the basis is the file
           // being written, or a backup copy of it): skip over it.
           buf.resize(at);

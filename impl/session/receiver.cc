@@ -178,11 +178,12 @@ Status ReceivingSide::receiver_main() {
       if (iflags & wire::kItemBasisTypeFollows) {
         CRSYNC_RETURN_IF_ERROR(c_.in->read_byte(&basis_type));
         // Our generator names the destination, the partial file (the
-        // destination when there is no partial dir), or (--inplace -b) the
-        // destination's backup.
+        // destination when there is no partial dir), (--inplace -b) the
+        // destination's backup, or one of our basis directories.
         CRSYNC_PEER_CHECK(
             basis_type == wire::kFnamecmpFname || basis_type == wire::kFnamecmpPartialDir ||
-                (basis_type == wire::kFnamecmpBackup && c_.opts.making_backups()),
+                (basis_type == wire::kFnamecmpBackup && c_.opts.making_backups()) ||
+                basis_type < basis_dirs_.size(),
             ExitCode::kProtocol, "invalid basis_dir index: " + std::to_string(basis_type) + ".");
       }
       if (iflags & wire::kItemXnameFollows) {

@@ -270,6 +270,7 @@ Status ReceivingSide::open_destination() {
     std::string parent =
         slash == std::string::npos ? "." : (slash == 0 ? "/" : dest.substr(0, slash));
     CRSYNC_ASSIGN_OR_RETURN(dest_, fs::DestRoot::open(parent, false));
+    dest_dir_ = parent;
     return Status::Ok();
   }
   if (!exists) {
@@ -307,6 +308,8 @@ Status ReceivingSide::open_destination() {
   if (!c_.opts.dry_run || exists) {
     CRSYNC_ASSIGN_OR_RETURN(dest_, fs::DestRoot::open(dest, false));
   }
+  dest_dir_ = dest;
+  dest_missing_in_dry_run_ = c_.opts.dry_run && !exists;
   return Status::Ok();
 }
 
@@ -549,6 +552,7 @@ Status ReceivingSide::run() {
     CRSYNC_RETURN_IF_ERROR(open_destination());
     dest_.set_fake_super(c_.opts.fake_super);
     CRSYNC_RETURN_IF_ERROR(open_aux_dirs());
+    open_basis_dirs();
   }
   std::atomic<bool> receiver_stopped{false};
   std::atomic<bool> receiver_cut_off{false};

@@ -97,7 +97,8 @@ class ReceivingSide {
   Status generate_symlink(const flist::FileEntry& e, int32_t ndx);
   Status generate_special(const flist::FileEntry& e, int32_t ndx);
   Status generate_regular(const flist::FileEntry& e, int32_t ndx, bool redo);
-  Status send_item(int32_t ndx, uint32_t iflags);
+  // An item for the sender to log; with kItemXnameFollows, `xname` follows.
+  Status send_item(int32_t ndx, uint32_t iflags, const std::string* xname = nullptr);
   Status delete_extraneous(const std::string& dir_rel);
   Status delete_item(int parent_fd, const std::string& base, const std::string& rel, bool is_dir);
   Status delete_contents(int dir_fd, const std::string& rel);
@@ -153,6 +154,39 @@ class ReceivingSide {
   // failure; `what` names the step for the message.
   bool remove_file(int parent_fd, const std::string& base, const std::string& rel, bool backup,
                    const char** what);
+  // ---- --compare-dest, --copy-dest, --link-dest (alt_dest.cc) ----
+  // Opens the basis directories (relative ones against the destination
+  // directory) and warns about missing ones (upstream check_alt_basis_dirs).
+  void open_basis_dirs();
+  // For a regular file (upstream try_dests_reg): *result -2 when handled
+  // (linked, copied, or left out by --compare-dest), -1 when nothing was
+  // found, else the index of the directory whose file is the basis, its
+  // stat in *found. With `exists` only an exact match counts.
+  Status try_dests_reg(const flist::FileEntry& e, int32_t ndx, const std::string& rel, bool exists,
+                       const struct stat& real_st, int* result, struct stat* found);
+  // For a missing directory, symlink, device or special file (upstream
+  // try_dests_non): -2 handled (reported; linked if it could be), -3 a
+  // link failed (reported; the caller makes the entry silently), -1
+  // nothing found, else the index of a near match (*found its stat).
+  Status try_dests_non(const flist::FileEntry& e, int32_t ndx, const std::string& rel, int* result,
+                       struct stat* found);
+  bool alt_itemizing() const;
+  bool alt_attrs_report() const;
+  bool basis_dir_lstat(size_t j, const std::string& rel, struct stat* st) const;
+  fs::Fd open_in_basis_dir(size_t j, const std::string& rel) const;
+  bool alt_quick_check(const flist::FileEntry& e, size_t j, const std::string& rel,
+                       const struct stat& st) const;
+  bool alt_unchanged_attrs(const flist::FileEntry& e, const struct stat& st) const;
+  Status alt_report(const flist::FileEntry& e, int32_t ndx, uint32_t iflags,
+                    const std::string* xname);
+  bool copy_from_basis_dir(const flist::FileEntry& e, size_t j, const std::string& rel);
+  struct BasisDir {
+    std::string shown;                   // as messages name it
+    std::unique_ptr<fs::DestRoot> root;  // null: missing or not a directory
+  };
+  std::vector<BasisDir> basis_dirs_;
+  std::string dest_dir_;                  // the directory dest_ was opened at, as given
+  bool dest_missing_in_dry_run_ = false;  // a dry run into a destination not made
   // ---- the partial dir (--partial-dir, --delay-updates; partial_files.cc) ----
   // The partial dir for files in `parent_fd` (the files' own directory):
   // beneath it for a relative partial dir, the absolute one otherwise;
