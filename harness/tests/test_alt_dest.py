@@ -11,7 +11,10 @@ differs only in its permissions (copied), a changed file (the basis of a
 delta transfer with --no-whole-file), a new file, and a destination that
 already holds an identical file or a different one. A daemon test checks
 that a module's basis directories stay inside it; further tests check the
-option errors and what a client asks its server for. At -vv the lines
+option errors and what a client asks its server for. --compare-dest with
+-H has no upstream reference: rsync 3.5.0 ends remote transfers of it with
+exit 2 or hangs, and locally links a left-out member to a transferred one;
+test_compare_dest_with_hard_links checks what crsync does. At -vv the lines
 are compared as sorted lists, without two lines crsync does not print at
 -vv in any transfer (see _VV_GENERIC).
 """
@@ -51,6 +54,12 @@ SCENARIOS = {
     "copy-delta-inplace": ["-ai", "--inplace", "--no-whole-file", "--copy-dest={b1}"],
     "compare-ii": ["-aii", "--compare-dest={b1}"],
     "compare-vv": ["-avv", "--compare-dest={b1}"],
+    # -H: hl-a/hl-b are linked in the source and in b1; hg-a/hg-b in the
+    # source, and b1 has only hg-a (the group's first member is found there
+    # and leads; the other is linked to it).
+    "link-H-ii": ["-aHii", "--link-dest={b1}"],
+    "link-H-v": ["-aHv", "--link-dest={b1}"],
+    "copy-H-ii": ["-aHii", "--copy-dest={b1}"],
 }
 SINGLE_DIR = {"link-ii", "copy-ii", "compare-ii", "link-delta"}  # also at protocol 28
 
@@ -88,6 +97,11 @@ def make_fixture(base):
     }
     for name, data in files.items():
         _write(src / name, data)
+    for name in ("hl-a", "hg-a"):
+        _write(src / name, b"hard-linked: " + name.encode() + b"\n")
+        os.link(src / name, src / (name[:3] + "b"))
+        _write(b1 / name, b"hard-linked: " + name.encode() + b"\n")
+    os.link(b1 / "hl-a", b1 / "hl-b")
     os.symlink("same.txt", src / "lnk")
     os.symlink("nowhere", src / "lnk-other")
     os.utime(src / "lnk", (T_SRC, T_SRC), follow_symlinks=False)
@@ -236,6 +250,20 @@ def test_delta_reads_the_basis_directory(crsync, tmp_path):
     matched = int(next(l for l in out.splitlines() if l.startswith("Matched data:")).split()[2].replace(",", ""))
     assert matched >= 150_000, out
     assert (tmp_path / "dst" / "changed.bin").read_bytes() == (tmp_path / "src" / "changed.bin").read_bytes()
+
+
+def test_compare_dest_with_hard_links(crsync, tmp_path):
+    """-H with --compare-dest: a group whose members b1 holds is left out
+    whole; in a group where b1 holds only the first member, that one is
+    left out and the other is transferred (not linked back to it)."""
+    make_fixture(tmp_path)
+    rc, out, err = run([crsync, "-aHi", "--compare-dest=../b1", f"{tmp_path}/src/", f"{tmp_path}/dst/"],
+                       tmp_path)
+    assert rc == 0, err
+    dst = tmp_path / "dst"
+    assert not (dst / "hl-a").exists() and not (dst / "hl-b").exists() and not (dst / "hg-a").exists()
+    assert (dst / "hg-b").read_bytes() == b"hard-linked: hg-a\n"
+    assert ">f+++++++++ hg-b" in out.splitlines()
 
 
 # ---- option errors ----

@@ -285,7 +285,7 @@ Status ReceivingSide::try_dests_reg(const FileEntry& e, int32_t ndx, const std::
       if (itemizing)
         CRSYNC_RETURN_IF_ERROR(alt_report(e, ndx, itemize_existing(e, best_st), nullptr));
       if (o.info(Info::kName) >= 2 && report) c_.output->info(rel + " is uptodate\n");
-      *result = -2;
+      *result = -4;  // left out: nothing for -H members to link to
       return Status::Ok();
     }
   }

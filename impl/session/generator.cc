@@ -338,22 +338,22 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
   fs::Fd partial_dir;
   struct stat pst {};
   const bool have_partial = find_partial_file(rel, &partial_dir, &pst);
-  const bool hlinked = !redo && o.preserve_hard_links && hlink_group(ndx);
-  if (hlinked) {
-    bool handled = false;
-    CRSYNC_RETURN_IF_ERROR(hlink_follower(e, ndx, exists, &handled));
-    if (handled) return Status::Ok();
-  }
   // --compare-dest, --copy-dest, --link-dest (alt_dest.cc): an exact match
   // is handled there; a near one is the basis, and the file is then treated
   // as existing with its stat (upstream's fnamecmp_type = the dir's index).
   int from_basis = -1;
-  if (!basis_dirs_.empty() && (!exists || o.alt_dest != AltDest::kCopy)) {
+  // (Before -H defers a missing member to the last of its group, as
+  // upstream: a member found there becomes the group's leader. A member
+  // whose leader is known is linked to it instead.)
+  const bool hlinked = !redo && o.preserve_hard_links && hlink_group(ndx);
+  const bool has_leader =
+      hlinked && hlink_group(ndx)->leader >= 0 && hlink_group(ndx)->members.front() != ndx;
+  if (!basis_dirs_.empty() && (!exists || o.alt_dest != AltDest::kCopy) && !has_leader) {
     int j = -1;
     struct stat bst {};
     CRSYNC_RETURN_IF_ERROR(try_dests_reg(e, ndx, rel, exists, st, &j, &bst));
-    if (j == -2) {
-      if (hlinked) {
+    if (j == -2 || j == -4) {
+      if (hlinked && j == -2) {
         hlink_group(ndx)->leader = ndx;
         CRSYNC_RETURN_IF_ERROR(hlink_leader_done(ndx));
       }
@@ -365,6 +365,11 @@ Status ReceivingSide::generate_regular(const FileEntry& e, int32_t ndx, bool red
       st = bst;
       exists = true;
     }
+  }
+  if (hlinked) {
+    bool handled = false;
+    CRSYNC_RETURN_IF_ERROR(hlink_follower(e, ndx, exists, &handled));
+    if (handled) return Status::Ok();
   }
   // Quick check: same size and mtime (or same checksum with -c).
   if (exists && !redo && !o.ignore_times && from_basis < 0) {

@@ -166,6 +166,37 @@ Status ReceivingSide::link_to_leader(int32_t ndx, int32_t leader) {
     return c_.opts.remove_source_files == 1 ? send_success(ndx) : Status::Ok();
   uint32_t iflags = wire::kItemLocalChange | wire::kItemXnameFollows;
   iflags |= exists ? itemize_existing(*e, st) : wire::kItemIsNew;
+  // A missing member that a basis directory has (--link-dest: as the very
+  // file the leader is; the others: passing the quick check) is not shown
+  // as new, and with --link-dest not at all unless items are asked for at
+  // -vv or -ii (upstream hard_link_check).
+  bool report = true;
+  if (!exists && !basis_dirs_.empty()) {
+    const Options& o = c_.opts;
+    bool found = false;
+    struct stat alt {};
+    for (size_t j = 0; j < basis_dirs_.size(); ++j) {
+      struct stat bst {};
+      if (!basis_dir_lstat(j, rel, &bst)) continue;
+      if (o.alt_dest == AltDest::kLink) {
+        if (o.dry_run || !lexists || bst.st_dev != lst.st_dev || bst.st_ino != lst.st_ino) continue;
+        found = true;
+        alt = bst;
+        if (o.item_format.has_i == 0 || (o.info(Info::kName) < 2 && o.item_format.has_i < 2)) {
+          report = false;
+          if (o.info(Info::kName) >= 2 && alt_attrs_report())
+            c_.output->info(rel + " is uptodate\n");
+        }
+        break;
+      }
+      if (!S_ISREG(bst.st_mode) || !alt_quick_check(*e, j, rel, bst)) continue;
+      found = true;
+      alt = bst;
+      if (alt_unchanged_attrs(*e, bst)) break;
+    }
+    if (found)
+      iflags = wire::kItemLocalChange | wire::kItemXnameFollows | itemize_existing(*e, alt);
+  }
   if (!c_.opts.dry_run) {
     if (!lexists) {
       c_.output->error("rsync: [generator] stat \"" + lrel + "\" failed: " + errno_text(ENOENT) +
@@ -190,6 +221,7 @@ Status ReceivingSide::link_to_leader(int32_t ndx, int32_t leader) {
       return Status::Ok();
     }
   }
+  if (!report) return c_.opts.remove_source_files == 1 ? send_success(ndx) : Status::Ok();
   if (gen_logs() && gen_logs_item(c_, iflags, *e, true)) log_item(iflags, *e, lrel);
   if (server_names()) c_.output->info(e->name + " => " + lrel + "\n");
   if (c_.protocol() >= 29) {

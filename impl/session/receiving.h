@@ -159,7 +159,7 @@ class ReceivingSide {
   // directory) and warns about missing ones (upstream check_alt_basis_dirs).
   void open_basis_dirs();
   // For a regular file (upstream try_dests_reg): *result -2 when handled
-  // (linked, copied, or left out by --compare-dest), -1 when nothing was
+  // (linked or copied), -4 when left out by --compare-dest, -1 when nothing was
   // found, else the index of the directory whose file is the basis, its
   // stat in *found. With `exists` only an exact match counts.
   Status try_dests_reg(const flist::FileEntry& e, int32_t ndx, const std::string& rel, bool exists,
