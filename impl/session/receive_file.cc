@@ -251,10 +251,18 @@ Status ReceivingSide::receive_one(const FileEntry& e, int32_t ndx, uint8_t basis
                                           O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd >= 0) out_fd = fs::Fd(fd);
   }
+  // The temporary file is made owner-only, as upstream's, unless it sits
+  // next to the destination (no --temp-dir) and gets the sender's plain
+  // permission bits as they are (-p, no daemon "incoming chmod", no set-id
+  // or sticky bit): then it is created with them, saving a chmod per file,
+  // and shows no more than the finished file will in the same directory.
+  const bool final_mode = !temp_dir_.valid() && o.preserve_perms && !o.fake_super &&
+                          (!c_.am_server || o.daemon_chmod.empty()) && (e.mode & 07000) == 0;
+  const mode_t create_mode = final_mode ? ((e.mode & 0777) | 0600) : 0600;
   for (int tries = 0; !write_in_place && tries < 10 && !out_fd.valid(); ++tries) {
     tmp = tmp_name_for(base, !temp_dir_.valid());
-    const int fd =
-        ::openat(tmp_dir, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    const int fd = ::openat(tmp_dir, tmp.c_str(),
+                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode);
     if (fd >= 0)
       out_fd = fs::Fd(fd);
     else if (errno != EEXIST)

@@ -370,17 +370,19 @@ void ReceivingSide::set_attrs(int dirfd, const std::string& base, const FileEntr
                               bool is_new, bool set_time, const struct stat* cur) {
   const Options& o = c_.opts;
   const bool lnk = flist::is_lnk(e.mode);
+  // A file this side just created (no `cur`) is looked at through its
+  // descriptor, as upstream stats it: most already have the owner, group
+  // and permissions wanted, and a chown or chmod costs a journalled inode
+  // update.
+  struct stat now {};
+  const struct stat* seen = cur;
+  if (!seen && fd >= 0 && !o.fake_super && ::fstat(fd, &now) == 0) seen = &now;
   if (o.fake_super) {
     set_fake_attrs(dirfd, base, e, fd, is_new);
   } else if ((o.preserve_uid && am_root_) || o.preserve_gid) {
     const uid_t uid = (o.preserve_uid && am_root_) ? map_uid(e) : static_cast<uid_t>(-1);
     const gid_t gid = o.preserve_gid ? map_gid(e) : static_cast<gid_t>(-1);
-    // A file this side just created (no `cur`) is looked at through its
-    // descriptor, as upstream stats it: most already have the owner and
-    // group wanted, and a chown costs a journalled inode update.
-    struct stat now {};
-    const struct stat* owner = cur;
-    if (!owner && fd >= 0 && ::fstat(fd, &now) == 0) owner = &now;
+    const struct stat* owner = seen;
     const bool same = owner && (uid == static_cast<uid_t>(-1) || uid == owner->st_uid) &&
                       (gid == static_cast<gid_t>(-1) || gid == owner->st_gid);
     if (!same && fd >= 0)
@@ -410,7 +412,9 @@ void ReceivingSide::set_attrs(int dirfd, const std::string& base, const FileEntr
         do_chmod = true;
       }
     }
-    if (do_chmod && cur && (cur->st_mode & 07777) == mode) do_chmod = false;
+    // (A chown above clears only set-id bits, which a `seen` equal to
+    // `mode` without them cannot have lost.)
+    if (do_chmod && seen && (seen->st_mode & 07777) == mode) do_chmod = false;
     if (do_chmod) {
       if (fd >= 0)
         (void)::fchmod(fd, mode);
