@@ -337,15 +337,6 @@ void print_summary(Context& c) {
   }
 }
 
-// An option the negotiated protocol cannot carry ends the session with
-// upstream's bare message (setup_protocol) and exit 2.
-Status refuse_for_protocol(session::Context& c, const session::Options& o) {
-  const std::string why = session::protocol_refusal(o, c.protocol());
-  if (why.empty()) return Status::Ok();
-  c.output->error(why + "\n");
-  return Status::Error(ExitCode::kProtocol, "");
-}
-
 // The byte counts of --stats and the summary start after the protocol
 // set-up, as upstream's do (its set-up bytes bypass the buffered I/O that
 // counts them).
@@ -454,7 +445,7 @@ SessionResult run_client(transport::ByteChannel& raw_ch, const session::Options&
     hp.remote_protocol = daemon->protocol;
   }
   Status s = session::run_handshake(in, out, o, hp, &c.neg);
-  if (s.ok()) s = refuse_for_protocol(c, o);
+  if (s.ok()) s = session::refuse_for_protocol(c, o);
   if (s.ok()) s = start_counting(in, out);
   if (s.ok()) s = setup_mux(c, false, push);
   if (s.ok()) add_compat_rules(c, push);
@@ -595,7 +586,7 @@ SessionResult run_server(transport::ByteChannel& raw_ch, const session::Options&
     hp.remote_protocol = daemon->protocol;
   }
   Status s = session::run_handshake(in, out, o, hp, &c.neg);
-  if (s.ok()) s = refuse_for_protocol(c, o);
+  if (s.ok()) s = session::refuse_for_protocol(c, o);
   if (s.ok()) s = start_counting(in, out);
   if (s.ok()) output.set_protocol(c.protocol());
   if (s.ok()) s = setup_mux(c, true, sender);

@@ -151,6 +151,24 @@ Status ReceivingSide::generate_dir(const FileEntry& e, int32_t ndx, bool partial
   return Status::Ok();
 }
 
+// A missing symlink, device or special file the basis directories have
+// (alt_dest.cc): linked or left out by --compare-dest (*done), made without
+// its own report (already given), or itemized against the near match.
+Status ReceivingSide::alt_dest_made(const FileEntry& e, int32_t ndx, const std::string& rel,
+                                    bool exists, uint32_t* iflags, bool* report, bool* done) {
+  if (exists || basis_dirs_.empty()) return Status::Ok();
+  int j = -1;
+  struct stat bst {};
+  CRSYNC_RETURN_IF_ERROR(try_dests_non(e, ndx, rel, &j, &bst));
+  if (j == -2 && c_.opts.alt_dest != AltDest::kCopy)
+    *done = true;
+  else if (j == -2 || j == -3)
+    *report = false;
+  else if (j >= 0)
+    *iflags = wire::kItemLocalChange | wire::kItemReportChange | itemize_existing(e, bst);
+  return Status::Ok();
+}
+
 Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
   const std::string rel = local_name(e);
   struct stat st {};
@@ -183,18 +201,9 @@ Status ReceivingSide::generate_symlink(const FileEntry& e, int32_t ndx) {
     iflags |= wire::kItemIsNew;
   else
     iflags |= itemize_existing(e, st);
-  bool report = true;
-  if (!exists && !basis_dirs_.empty()) {
-    int j = -1;
-    struct stat bst {};
-    CRSYNC_RETURN_IF_ERROR(try_dests_non(e, ndx, rel, &j, &bst));
-    // Linked, or left out by --compare-dest: done.
-    if (j == -2 && c_.opts.alt_dest != AltDest::kCopy) return Status::Ok();
-    if (j == -2 || j == -3)
-      report = false;
-    else if (j >= 0)
-      iflags = wire::kItemLocalChange | wire::kItemReportChange | itemize_existing(e, bst);
-  }
+  bool report = true, done = false;
+  CRSYNC_RETURN_IF_ERROR(alt_dest_made(e, ndx, rel, exists, &iflags, &report, &done));
+  if (done) return Status::Ok();
   if (!c_.opts.dry_run) {
     // -b: what is replaced is backed up first (upstream atomic_create).
     if (exists && !S_ISDIR(st.st_mode) && c_.opts.making_backups() &&
@@ -253,17 +262,9 @@ Status ReceivingSide::generate_special(const FileEntry& e, int32_t ndx) {
     iflags |= wire::kItemIsNew;
   else
     iflags |= itemize_existing(e, st);
-  bool report = true;
-  if (!exists && !basis_dirs_.empty()) {
-    int j = -1;
-    struct stat bst {};
-    CRSYNC_RETURN_IF_ERROR(try_dests_non(e, ndx, rel, &j, &bst));
-    if (j == -2 && c_.opts.alt_dest != AltDest::kCopy) return Status::Ok();
-    if (j == -2 || j == -3)
-      report = false;
-    else if (j >= 0)
-      iflags = wire::kItemLocalChange | wire::kItemReportChange | itemize_existing(e, bst);
-  }
+  bool report = true, done = false;
+  CRSYNC_RETURN_IF_ERROR(alt_dest_made(e, ndx, rel, exists, &iflags, &report, &done));
+  if (done) return Status::Ok();
   if (!c_.opts.dry_run) {
     if (exists && !S_ISDIR(st.st_mode) && c_.opts.making_backups() &&
         make_backup(rel, BackupHow::kLinkFirst) == BackupResult::kFailed)

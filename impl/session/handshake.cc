@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "session/context.h"
 #include "wire/primitives.h"
 #include "wire/protocol_format.h"
 
@@ -56,6 +57,13 @@ std::string protocol_refusal(const Options& o, int protocol) {
       return "Using more than one " + opt + " option requires protocol 29 or higher" + neg;
   }
   return {};
+}
+
+Status refuse_for_protocol(Context& c, const Options& o) {
+  const std::string why = protocol_refusal(o, c.protocol());
+  if (why.empty()) return Status::Ok();
+  c.output->error(why + "\n");
+  return Status::Error(ExitCode::kProtocol, "");
 }
 
 Status run_handshake(MuxIn& in, MuxOut& out, const Options& o, const HandshakeParams& p,

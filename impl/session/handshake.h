@@ -50,5 +50,10 @@ Status run_handshake(MuxIn& in, MuxOut& out, const Options& o, const HandshakePa
 // What upstream's setup_protocol refuses once the protocol is known (an
 // option the protocol cannot carry), as the line it prints; "" when fine.
 std::string protocol_refusal(const Options& o, int protocol);
+struct Context;  // session/context.h (which includes this header)
+
+// protocol_refusal printed as upstream's bare line, ending the session
+// (exit 2), once the handshake has set c's protocol.
+Status refuse_for_protocol(Context& c, const Options& o);
 
 }  // namespace crsync::session

@@ -170,6 +170,9 @@ class ReceivingSide {
   // nothing found, else the index of a near match (*found its stat).
   Status try_dests_non(const flist::FileEntry& e, int32_t ndx, const std::string& rel, int* result,
                        struct stat* found);
+  // try_dests_non for generate_symlink and generate_special.
+  Status alt_dest_made(const flist::FileEntry& e, int32_t ndx, const std::string& rel, bool exists,
+                       uint32_t* iflags, bool* report, bool* done);
   bool alt_itemizing() const;
   bool alt_attrs_report() const;
   bool basis_dir_lstat(size_t j, const std::string& rel, struct stat* st) const;
