@@ -22,6 +22,33 @@ def matrix(protocols_by_name):
     return out
 
 
+def transfer_argv(direction, role, proto, which, crsync, upstream, opts, src, dst, lsh):
+    """The command a cell runs: the upstream reference (upstream at both
+    ends), or crsync as the client (and for a local copy) or as the server
+    (--rsync-path) against upstream. `src` is passed as given (with or
+    without its trailing slash); the destination gets one; remote cells go
+    through the remote-shell stand-in `lsh` with the protocol forced."""
+    if which == "reference":
+        client, server = upstream, upstream
+    elif role == "client" or direction == "local":
+        client, server = crsync, upstream
+    else:
+        client, server = upstream, crsync
+    if direction == "local":
+        return [client, *opts, src, f"{dst}/"]
+    argv = [client, *opts, f"--protocol={proto}", "-e", lsh, f"--rsync-path={server}"]
+    return argv + ([src, f"localhost:{dst}/"] if direction == "push" else [f"localhost:{src}", f"{dst}/"])
+
+
+def param(c, known):
+    """A pytest parameter for cell `c`, a strict xfail when `known` (cell id
+    -> reason, the suite's divergence ledger) lists it."""
+    import pytest
+    reason = known.get(cell_id(c))
+    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+    return pytest.param(c, id=cell_id(c), marks=marks)
+
+
 def cell_id(c):
     name, direction, role, proto = c
     if direction == "local":

@@ -151,17 +151,8 @@ def run_one(scenario, direction, role, proto, which, work, crsync, upstream):
     src, dst = base / "src", base / "dst"
     opts = [o.replace("{b1}", "../b1").replace("{b2}", "../b2").replace("{abs1}", str(base / "b1"))
             for o in SCENARIOS[scenario]]
-    if which == "reference":
-        client, server = upstream, upstream
-    elif role == "client" or direction == "local":
-        client, server = crsync, upstream
-    else:
-        client, server = upstream, crsync
-    if direction == "local":
-        argv = [client, *opts, f"{src}/", f"{dst}/"]
-    else:
-        argv = [client, *opts, f"--protocol={proto}", "-e", work / "lsh.sh", f"--rsync-path={server}"]
-        argv += [f"{src}/", f"localhost:{dst}/"] if direction == "push" else [f"localhost:{src}/", f"{dst}/"]
+    argv = cells_mod.transfer_argv(direction, role, proto, which, crsync, upstream, opts, f"{src}/",
+                                   dst, work / "lsh.sh")
     rc, out, err = run(argv, base)
     snaps = [tree.snapshot(base / d) for d in ("dst", "b1", "b2")]
     # Warnings name absolute paths: the run's own directory is masked.
@@ -174,9 +165,7 @@ KNOWN: dict[str, str] = {}
 
 
 def cell_param(c):
-    reason = KNOWN.get(cells_mod.cell_id(c))
-    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-    return pytest.param(c, id=cells_mod.cell_id(c), marks=marks)
+    return cells_mod.param(c, KNOWN)
 
 
 # -vv lines this feature does not print and crsync does not yet print at all

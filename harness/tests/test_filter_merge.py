@@ -113,19 +113,9 @@ def run_one(scenario, direction, role, proto, which, fixtures, work, crsync, ups
     subprocess.run(["cp", "-a", f"{fixtures}/basis", str(dst)], check=True)
     prepare_dest(dst)
     argv_opts = [o.replace("{rules}", str(rules)) for o in opts]
-    if which == "reference":
-        client, server = upstream, upstream
-    elif role == "client" or direction == "local":
-        client, server = crsync, upstream
-    else:
-        client, server = upstream, crsync
     src = f"{source}/" if form == "contents" else str(source)
-    if direction == "local":
-        argv = [client, *argv_opts, src, f"{dst}/"]
-    else:
-        argv = [client, *argv_opts, f"--protocol={proto}", "-e", work.parent / "lsh.sh",
-                f"--rsync-path={server}"]
-        argv += [src, f"localhost:{dst}/"] if direction == "push" else [f"localhost:{src}", f"{dst}/"]
+    argv = cells_mod.transfer_argv(direction, role, proto, which, crsync, upstream, argv_opts, src,
+                                   dst, work.parent / "lsh.sh")
     rc, out, err = interop._run(argv, work)
     return rc, out, err, tree.snapshot(dst)
 
@@ -134,9 +124,7 @@ KNOWN: dict[str, str] = {}
 
 
 def cell_param(c):
-    reason = KNOWN.get(cell_id(c))
-    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-    return pytest.param(c, id=cell_id(c), marks=marks)
+    return cells_mod.param(c, KNOWN)
 
 
 def split_deletions(text):

@@ -150,18 +150,9 @@ def run_one(scenario, direction, role, proto, which, fixtures, work, crsync, ups
         shutil.rmtree(dst)
     if start == "basis":
         subprocess.run(["cp", "-a", f"{fixtures}/basis", str(dst)], check=True)
-    if which == "reference":
-        client, server = upstream, upstream
-    elif role == "client" or direction == "local":
-        client, server = crsync, upstream
-    else:
-        client, server = upstream, crsync
     src = f"{fixtures}/src/"
-    if direction == "local":
-        argv = [client, *opts, src, f"{dst}/"]
-    else:
-        argv = [client, *opts, f"--protocol={proto}", "-e", work.parent / "lsh.sh", f"--rsync-path={server}"]
-        argv += [src, f"localhost:{dst}/"] if direction == "push" else [f"localhost:{src}", f"{dst}/"]
+    argv = cells_mod.transfer_argv(direction, role, proto, which, crsync, upstream, opts, src,
+                                   dst, work.parent / "lsh.sh")
     started = time.time_ns()
     rc, out, err = run(argv, work)
     out = out.replace(str(dst), "<dst>")
@@ -177,9 +168,7 @@ KNOWN: dict[str, str] = {}
 
 
 def cell_param(c):
-    reason = KNOWN.get(cell_id(c))
-    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-    return pytest.param(c, id=cell_id(c), marks=marks)
+    return cells_mod.param(c, KNOWN)
 
 
 def show_diff(a, b):

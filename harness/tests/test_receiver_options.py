@@ -151,18 +151,9 @@ def run_one(scenario, direction, role, proto, which, fixtures, work, crsync, ups
     subprocess.run(["cp", "-a", f"{fixtures}/basis", str(dst)], check=True)
     prepare(scenario, dst, fixtures)
     argv_opts = [o.replace("{aux}", str(aux)).replace("{xdev}", str(xdev)) for o in opts]
-    if which == "reference":
-        client, server = upstream, upstream
-    elif role == "client" or direction == "local":
-        client, server = crsync, upstream
-    else:
-        client, server = upstream, crsync
     src = f"{source}/"
-    if direction == "local":
-        argv = [client, *argv_opts, src, f"{dst}/"]
-    else:
-        argv = [client, *argv_opts, f"--protocol={proto}", "-e", work.parent / "lsh.sh", f"--rsync-path={server}"]
-        argv += [src, f"localhost:{dst}/"] if direction == "push" else [f"localhost:{src}", f"{dst}/"]
+    argv = cells_mod.transfer_argv(direction, role, proto, which, crsync, upstream, argv_opts, src,
+                                   dst, work.parent / "lsh.sh")
     started = time.time_ns()
     rc, out, err = interop._run(argv, work)
     snap = mask_run_times(tree.snapshot(dst), started)
@@ -177,9 +168,7 @@ KNOWN: dict[str, str] = {}
 
 
 def cell_param(c):
-    reason = KNOWN.get(cell_id(c))
-    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-    return pytest.param(c, id=cell_id(c), marks=marks)
+    return cells_mod.param(c, KNOWN)
 
 
 @pytest.mark.parametrize("cell", [cell_param(c) for c in cells()])

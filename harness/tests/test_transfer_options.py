@@ -173,17 +173,8 @@ def run_one(scenario, direction, role, proto, which, work, crsync, upstream):
     make_source(scenario, src)
     make_dest(scenario, src, dst, aux)
     opts = [o.replace("{aux}", str(aux)) for o in SCENARIOS[scenario]]
-    if which == "reference":
-        client, server = upstream, upstream
-    elif role == "client" or direction == "local":
-        client, server = crsync, upstream
-    else:
-        client, server = upstream, crsync
-    if direction == "local":
-        argv = [client, *opts, f"{src}/", f"{dst}/"]
-    else:
-        argv = [client, *opts, f"--protocol={proto}", "-e", work / "lsh.sh", f"--rsync-path={server}"]
-        argv += [f"{src}/", f"localhost:{dst}/"] if direction == "push" else [f"localhost:{src}/", f"{dst}/"]
+    argv = cells_mod.transfer_argv(direction, role, proto, which, crsync, upstream, opts, f"{src}/",
+                                   dst, work / "lsh.sh")
     started = time.time_ns()
     rc, out, err = run(argv, base, ENV.get(scenario))
     snaps = [mask_run_times(tree.snapshot(d), started) for d in (dst, src, aux)]
@@ -195,9 +186,7 @@ KNOWN: dict[str, str] = {}
 
 
 def cell_param(c):
-    reason = KNOWN.get(cell_id(c))
-    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-    return pytest.param(c, id=cell_id(c), marks=marks)
+    return cells_mod.param(c, KNOWN)
 
 
 @pytest.mark.parametrize("cell", [cell_param(c) for c in cells()])
